@@ -1,0 +1,84 @@
+"""Element-wise activation functions."""
+from .checks import check_grad, check_number, is_tensor
+from .module import Module
+
+
+class Activation(Module):
+    """Base of the element-wise activations: checks the input and the gradient's shape."""
+
+    def forward(self, input):
+        if not is_tensor(input) or not input.is_floating_point():
+            raise TypeError(f"{type(self).__name__}.forward: input must be a floating-point tensor, "
+                            f"got {getattr(input, 'dtype', type(input).__name__)}")
+        return self._forward(input)
+
+    def backward(self, gradwrtoutput):
+        saved, shape = self.saved()
+        check_grad(self, gradwrtoutput, shape)
+        return self._backward(gradwrtoutput, saved)
+
+
+class ReLU(Activation):
+    """max(0, x), as ``torch.nn.ReLU``.
+
+    Args:
+        inplace: overwrite the input with the output.
+    """
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = bool(inplace)
+
+    def _forward(self, x):
+        positive = x > 0
+        self.save_for_backward(positive, x.shape)
+        return x.clamp_(min=0) if self.inplace else x.clamp(min=0)
+
+    def _backward(self, grad, positive):
+        # d relu(x)/dx = 1 for x > 0, else 0 (PyTorch's convention at 0).
+        return grad * positive
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class LeakyReLU(Activation):
+    """x for x > 0, negative_slope * x otherwise, as ``torch.nn.LeakyReLU``.
+
+    Args:
+        negative_slope: slope for negative inputs.
+        inplace: overwrite the input with the output.
+    """
+
+    def __init__(self, negative_slope=0.01, inplace=False):
+        super().__init__()
+        self.negative_slope = check_number("negative_slope", negative_slope)
+        self.inplace = bool(inplace)
+
+    def _forward(self, x):
+        positive = x > 0
+        self.save_for_backward(positive, x.shape)
+        out = x.where(positive, x * self.negative_slope)
+        return x.copy_(out) if self.inplace else out
+
+    def _backward(self, grad, positive):
+        return grad.where(positive, grad * self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class Sigmoid(Activation):
+    """1 / (1 + exp(-x)), as ``torch.nn.Sigmoid``, finite for every finite input."""
+
+    def _forward(self, x):
+        # exp(-|x|) never overflows: s = 1 / (1 + e) for x >= 0 and e / (1 + e) = e * s for x < 0.
+        e = x.abs().neg_().exp_()
+        s = e.add(1).reciprocal_()
+        out = s.where(x >= 0, e.mul_(s))
+        self.save_for_backward(out, x.shape)
+        return out
+
+    def _backward(self, grad, out):
+        # d sigmoid(x)/dx = s (1 - s).
+        return grad * out * (1 - out)

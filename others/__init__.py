@@ -1,0 +1,1 @@
+"""Everything outside the graded submission: stand-in data, PyTorch reference twins, grading helpers."""

@@ -1,0 +1,44 @@
+"""The correctness oracle: torch.autograd in float64 against a from-scratch module's forward and backward."""
+import torch
+
+DTYPES = (torch.float32, torch.float64)
+# Tolerances against the float64 oracle: float64 should agree to rounding; float32 to its precision.
+TOL = {torch.float64: dict(rtol=1e-10, atol=1e-12), torch.float32: dict(rtol=1e-4, atol=1e-5)}
+
+
+def assert_close(actual, expected, dtype, what):
+    """Assert ``actual`` (in ``dtype``) equals the float64 ``expected`` within that dtype's tolerance."""
+    assert actual.dtype == dtype, f"{what}: dtype {actual.dtype}, expected {dtype}"
+    assert tuple(actual.shape) == tuple(expected.shape), f"{what}: shape {tuple(actual.shape)} vs {tuple(expected.shape)}"
+    torch.testing.assert_close(actual.double(), expected.double(), msg=lambda m: f"{what}: {m}", **TOL[dtype])
+
+
+def check_module(module, reference, x, dtype=torch.float64, params=("weight", "bias"), seed=0):
+    """Compare output, input gradient and parameter gradients of ``module`` with autograd.
+
+    Args:
+        module: a from-scratch module (its parameters are cast to ``dtype``).
+        reference: ``reference(x, *params)`` built from torch functions, differentiated by autograd.
+        x: float64 input.
+        dtype: the dtype the module runs in.
+        params: dotted names of the parameters passed to ``reference``; absent ones are passed as None.
+    """
+    module.to(dtype)
+    x = x.to(dtype).double()  # the oracle sees exactly the values the module sees
+    tensors = [module.state_dict().get(name) for name in params]  # None: bias=False
+    leaves = [None if t is None else t.detach().double().requires_grad_() for t in tensors]
+    x64 = x.detach().double().requires_grad_()
+    with torch.enable_grad():
+        expected = reference(x64, *leaves)
+        upstream = torch.randn(expected.shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+        upstream = upstream.to(dtype).double()
+        expected.backward(upstream)
+    out = module.forward(x.detach().to(dtype))
+    assert out.grad_fn is None, "the framework must not build an autograd graph"
+    assert_close(out, expected.detach(), dtype, "output")
+    grad_in = module.backward(upstream.to(dtype))
+    assert_close(grad_in, x64.grad, dtype, "input gradient")
+    for name, leaf in zip(params, leaves):
+        if leaf is not None:
+            assert_close(module.grad(name), leaf.grad, dtype, f"gradient of {name}")
+    return out

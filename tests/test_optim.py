@@ -1,0 +1,75 @@
+"""SGD and Adam: 20-step trajectories equal to torch.optim's."""
+import pytest
+import torch
+
+from Miniproject_2.others import SGD, Adam
+
+STEPS = 20
+
+
+def trajectories(make_ours, make_theirs, seed=0):
+    """Run both optimizers for STEPS steps on the same quadratic-plus-quartic loss; return both parameter lists."""
+    gen = torch.Generator().manual_seed(seed)
+    start = [torch.randn(4, 3, generator=gen, dtype=torch.float64), torch.randn(5, generator=gen, dtype=torch.float64)]
+    targets = [torch.randn(p.shape, generator=gen, dtype=torch.float64) for p in start]
+    theirs = [p.clone().requires_grad_() for p in start]
+    ours = [p.clone() for p in start]
+    grads = [torch.zeros_like(p) for p in ours]
+    opt_theirs, opt_ours = make_theirs(theirs), make_ours(list(zip(ours, grads)))
+    for _ in range(STEPS):
+        opt_theirs.zero_grad()
+        with torch.enable_grad():
+            sum(((p - t) ** 2).sum() + (p ** 4).sum() * 0.1 for p, t in zip(theirs, targets)).backward()
+        opt_theirs.step()
+        opt_ours.zero_grad()
+        for p, g, t in zip(ours, grads, targets):
+            g += 2 * (p - t) + 0.4 * p ** 3  # the same loss's gradient, written out
+        opt_ours.step()
+    return ours, [p.detach() for p in theirs]
+
+
+SGD_CASES = [dict(lr=0.05), dict(lr=0.05, momentum=0.9), dict(lr=0.05, momentum=0.9, dampening=0.3),
+             dict(lr=0.05, momentum=0.9, nesterov=True), dict(lr=0.05, weight_decay=0.1),
+             dict(lr=0.03, momentum=0.5, weight_decay=0.01, nesterov=True)]
+
+
+@pytest.mark.parametrize("kwargs", SGD_CASES)
+def test_sgd_trajectory_equals_torch(kwargs):
+    ours, theirs = trajectories(lambda p: SGD(p, **kwargs), lambda p: torch.optim.SGD(p, **kwargs))
+    for a, b in zip(ours, theirs):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(lr=0.01), dict(lr=0.02, betas=(0.8, 0.99)),
+                                    dict(lr=0.01, eps=1e-4, weight_decay=0.05)])
+def test_adam_trajectory_equals_torch(kwargs):
+    ours, theirs = trajectories(lambda p: Adam(p, **kwargs), lambda p: torch.optim.Adam(p, **kwargs))
+    for a, b in zip(ours, theirs):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_trajectories_actually_move():
+    ours, _ = trajectories(lambda p: SGD(p, lr=0.05), lambda p: torch.optim.SGD(p, lr=0.05))
+    gen = torch.Generator().manual_seed(0)
+    assert not torch.equal(ours[0], torch.randn(4, 3, generator=gen, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: SGD(p, lr=-1), "lr"),
+    (lambda p: SGD(p, lr=0.1, momentum=-0.5), "momentum"),
+    (lambda p: SGD(p, lr=0.1, nesterov=True), "nesterov"),
+    (lambda p: Adam(p, betas=(0.9, 1.0)), r"betas\[1\]"),
+    (lambda p: Adam(p, betas=0.9), "betas"),
+    (lambda p: Adam(p, eps="1e-8"), "eps"),
+    (lambda p: SGD([], lr=0.1), "empty"),
+    (lambda p: SGD([torch.zeros(2)], lr=0.1), "pair"),
+])
+def test_bad_arguments_are_named(make, words):
+    with pytest.raises((ValueError, TypeError), match=words):
+        make([(torch.zeros(2), torch.zeros(2))])
+
+
+def test_zero_grad_clears_gradients():
+    p, g = torch.ones(3), torch.ones(3)
+    SGD([(p, g)], lr=0.1).zero_grad()
+    assert g.abs().sum() == 0

@@ -42,7 +42,9 @@ __all__ = ["Model", "Module", "Conv2d", "TransposeConv2d", "NearestUpsampling", 
 
 BESTMODEL = Path(__file__).resolve().parent / "bestmodel.pth"
 ARCHITECTURE = {"name": "course", "width": 48}
-RECIPE = {"optimizer": "adam", "lr": 1e-3, "batch_size": 32}
+# finetune_lr: the step size after load_pretrained_model(). A converged model retrained for one epoch (the
+# course's check) keeps improving with small steps; Adam's first steps at the full rate knock it back.
+RECIPE = {"optimizer": "adam", "lr": 1e-3, "finetune_lr": 1e-4, "batch_size": 32}
 PREDICT_PIXELS = 2 ** 22  # images per predict chunk: at most this many input pixels (about 4 x 512 x 512 x 3)
 
 
@@ -81,10 +83,16 @@ class Model:
         self._build(self.architecture)
 
     def _build(self, architecture):
+        """Make the described network, the loss and the optimizer."""
         self.architecture = architecture
         self.net = networks.build(architecture).to(self.device)
         self.loss = MSE()
-        lr, kind = self.recipe["lr"], self.recipe["optimizer"]
+        self._last_good = None
+        self._new_optimizer(self.recipe["lr"])
+
+    def _new_optimizer(self, lr):
+        """Start the recipe's optimizer afresh at learning rate ``lr``."""
+        kind = self.recipe["optimizer"]
         self.optimizer = Adam(self.net.param(), lr=lr) if kind == "adam" else SGD(self.net.param(), lr=lr)
 
     def load_pretrained_model(self, path=None):
@@ -98,6 +106,7 @@ class Model:
                                                f"keys {mismatched} are on one side only")
         self.net.load_state_dict({name: own[name].new_tensor(values).view(shape)
                                   for name, (shape, values) in tensors.items()})
+        self.optimizer.lr = self.recipe["finetune_lr"]
 
     def save(self, path=None, meta=None):
         """Atomically write the network to ``path`` (default: ``bestmodel.pth`` next to this file)."""
@@ -107,71 +116,116 @@ class Model:
         """Train on pairs of noisy images (Noise2Noise).
 
         Args:
-            train_input, train_target: uint8 or float tensors in 0-255, two noisy copies of the same images.
-            num_epochs: passes over the data.
+            train_input, train_target: tensors of the same shape and dtype (uint8 or float) in 0-255, two
+                noisy copies of the same images, on any device.
+            num_epochs: passes over the data (0 does nothing).
 
         Shape:
-            train_input, train_target: (N, 3, H, W) with H and W multiples of the network's size multiple.
+            train_input, train_target: (N, 3, H, W), any H and W.
+
+        Raises:
+            FloatingPointError: the loss stopped being finite; the weights are those of the last step whose
+                loss was finite, and the optimizer starts afresh.
         """
         checks.check_int("num_epochs", num_epochs, 0)
         self._check_images("train_input", train_input)
         self._check_images("train_target", train_target)
-        if tuple(train_input.shape) != tuple(train_target.shape):
-            raise ValueError(f"train_input and train_target must have the same shape, got "
-                             f"{tuple(train_input.shape)} and {tuple(train_target.shape)}")
+        if tuple(train_input.shape) != tuple(train_target.shape) or train_input.dtype != train_target.dtype:
+            raise ValueError(f"train_input and train_target must have the same shape and dtype, got "
+                             f"{tuple(train_input.shape)} {train_input.dtype} and "
+                             f"{tuple(train_target.shape)} {train_target.dtype}")
         n, batch = train_input.shape[0], self.recipe["batch_size"]
         self.net.train()
         for _ in range(num_epochs):
-            started, order = time.monotonic(), empty(n).uniform_().argsort()
+            started, order = time.monotonic(), empty(n).uniform_().argsort().to(train_input.device)
             for first in range(0, n, batch):
-                index = order[first:first + batch].to(train_input.device)
-                x, y = (self._to_unit(t.index_select(0, index)) for t in (train_input, train_target))
+                index = order[first:first + batch]
+                x, y = (self._to_unit(t.index_select(0, index), name)
+                        for t, name in ((train_input, "train_input"), (train_target, "train_target")))
                 loss = self._step(x, y)
                 self.progress(min(first + batch, n), n, loss, started)
 
     def _step(self, x, y):
+        """One optimizer step on a batch in [0, 1]; return the loss before the step."""
+        h, w = x.shape[2:]
+        out = self.net.forward(self._pad(x))
+        loss = self.loss.forward(out[:, :, :h, :w], y)
+        if not loss.isfinite().item():
+            self._restore_last_good()
+            raise FloatingPointError(f"training stopped: the loss became {loss.item()}; the weights of the last "
+                                     "step with a finite loss are kept (try a smaller learning rate)")
+        grad = out.new_zeros(out.shape)  # the crop's adjoint: zeros where the padding was
+        grad[:, :, :h, :w] = self.loss.backward()
         self.optimizer.zero_grad()
-        loss = self.loss.forward(self.net.forward(x), y)
-        self.net.backward(self.loss.backward())
+        self.net.backward(grad)
+        self._keep_last_good()
         self.optimizer.step()
         return loss.item()
+
+    def _keep_last_good(self):
+        # The weights before this step produced a finite loss: keep a copy until the next step.
+        params = [p for p, _ in self.net.param()]
+        if self._last_good is None:
+            self._last_good = [p.clone() for p in params]
+        for saved, p in zip(self._last_good, params):
+            saved.copy_(p)
+
+    def _restore_last_good(self):
+        """Put back the weights of the last step with a finite loss; restart the optimizer (its moments are bad)."""
+        if self._last_good is not None:
+            for saved, (p, _) in zip(self._last_good, self.net.param()):
+                p.copy_(saved)
+        self._new_optimizer(self.optimizer.lr)
 
     def predict(self, test_input):
         """Denoise images.
 
         Args:
-            test_input: uint8 or float tensor in 0-255, on any device.
+            test_input: uint8, other integer or floating tensor in 0-255, on any device, any strides. Values
+                outside 0-255 are clamped to it; NaN or infinite values are refused.
 
         Shape:
-            (N, 3, H, W) -> float tensor (N, 3, H, W) in [0, 255], on the input's device.
+            (N, 3, H, W) -> float32 tensor (N, 3, H, W) in [0, 255], on the input's device.
         """
         self._check_images("test_input", test_input)
         n, _, h, w = test_input.shape
         self.net.eval()
-        chunk = max(1, PREDICT_PIXELS // (3 * h * w))
-        outputs = [self._denoise(self._to_unit(test_input[i:i + chunk])) for i in range(0, n, chunk)]
-        self.net.train()
+        try:
+            chunk = max(1, PREDICT_PIXELS // (3 * h * w))
+            outputs = [self.net.forward(self._pad(self._to_unit(test_input[i:i + chunk], "test_input")))
+                       [:, :, :h, :w] for i in range(0, n, chunk)]
+        finally:
+            self.net.train()
         if not outputs:
             return empty((0, 3, h, w), device=test_input.device)
         out = cat(outputs) if len(outputs) > 1 else outputs[0]
         return out.mul_(255).clamp_(0, 255).to(test_input.device)
 
-    def _denoise(self, x):
-        """Run the network on [0, 1] images of any size, padding to its size multiple by edge replication."""
+    def _pad(self, x):
+        """Pad [0, 1] images by edge replication to the network's size multiple (bottom and right)."""
         multiple = networks.size_multiple(self.architecture)
         _, _, h, w = x.shape
+        if h % multiple == 0 and w % multiple == 0:
+            return x
         rows = arange(-((-h) // multiple) * multiple, device=x.device).clamp(max=h - 1)
         cols = arange(-((-w) // multiple) * multiple, device=x.device).clamp(max=w - 1)
-        padded = x.index_select(2, rows).index_select(3, cols)
-        return self.net.forward(padded)[:, :, :h, :w]
+        return x.index_select(2, rows).index_select(3, cols)
 
-    def _to_unit(self, images):
-        """Return ``images`` (0-255) as float32 in [0, 1] on the model's device."""
-        return images.to(self.device).float().div(255)
+    def _to_unit(self, images, name):
+        """Return ``images`` (0-255) as float32 in [0, 1] on the model's device, clamped; refuse NaN and inf."""
+        x = images.to(self.device).float()
+        if not x.isfinite().all().item():
+            raise ValueError(f"{name} contains NaN or infinite values; expected images in 0-255")
+        return x.clamp(0, 255).div_(255)
 
     @staticmethod
     def _check_images(name, images):
         if not checks.is_tensor(images):
             raise TypeError(f"{name} must be a tensor of images, got {type(images).__name__}")
+        if images.is_complex() or str(images.dtype) == "torch.bool":
+            raise TypeError(f"{name} must hold real numbers (uint8 or float) in 0-255, got {images.dtype}")
         if images.dim() != 4 or images.shape[1] != 3:
-            raise ValueError(f"{name} must have shape (N, 3, H, W), got {tuple(images.shape)}")
+            raise ValueError(f"{name} must have shape (N, 3, H, W) with 3 colour channels, "
+                             f"got {tuple(images.shape)}")
+        if min(images.shape[2:]) < 1:
+            raise ValueError(f"{name} must have images of at least 1x1 pixels, got {tuple(images.shape)}")

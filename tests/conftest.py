@@ -3,6 +3,7 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -13,3 +14,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 settings.register_profile("ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory):
+    """A small stand-in data set in the course's format (300 training pairs, 100 validation images)."""
+    from others import standin
+    folder = tmp_path_factory.mktemp("tiny_data")
+    standin.make(folder, train_size=300, val_size=100, seed=1)
+    return folder

@@ -73,3 +73,32 @@ def test_zero_grad_clears_gradients():
     p, g = torch.ones(3), torch.ones(3)
     SGD([(p, g)], lr=0.1).zero_grad()
     assert g.abs().sum() == 0
+
+
+@pytest.mark.parametrize("make", [lambda p: SGD(p, lr=0.05, momentum=0.9), lambda p: Adam(p, lr=0.01)])
+def test_state_dict_resumes_the_same_trajectory(make):
+    """Stopping after 7 steps and resuming from state_dict() gives the uninterrupted run's parameters."""
+    def steps(optimizer, p, g, count):
+        for _ in range(count):
+            optimizer.zero_grad()
+            g += 2 * p - 1 + p ** 3
+            optimizer.step()
+
+    gen = torch.Generator().manual_seed(3)
+    start = torch.randn(6, generator=gen, dtype=torch.float64)
+    p1, g1 = start.clone(), torch.zeros(6, dtype=torch.float64)
+    steps(make([(p1, g1)]), p1, g1, 12)
+    p2, g2 = start.clone(), torch.zeros(6, dtype=torch.float64)
+    first = make([(p2, g2)])
+    steps(first, p2, g2, 7)
+    saved = {"hyper": first.state_dict()["hyper"],
+             "state": [{k: v.clone() if torch.is_tensor(v) else v for k, v in s.items()}
+                       for s in first.state_dict()["state"]]}
+    p3, g3 = p2.clone(), torch.zeros(6, dtype=torch.float64)
+    resumed = make([(p3, g3)])
+    resumed.lr = 123.0  # overwritten by the restored hyper-parameters
+    resumed.load_state_dict(saved)
+    steps(resumed, p3, g3, 5)
+    torch.testing.assert_close(p3, p1, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="state is for 1 parameters"):
+        make([(p3, g3), (p3.clone(), g3.clone())]).load_state_dict(saved)

@@ -19,6 +19,21 @@ class Optimizer:
                                 f"of tensors, as returned by Module.param()")
         self.state = [{} for _ in self.params]
 
+    def state_dict(self):
+        """Return the hyper-parameters and per-parameter state (tensors are references, not copies)."""
+        return {"hyper": {k: v for k, v in vars(self).items() if k not in ("params", "state")},
+                "state": [dict(s) for s in self.state]}
+
+    def load_state_dict(self, state_dict):
+        """Restore what ``state_dict()`` returned, moving state tensors to their parameter's device and dtype."""
+        if len(state_dict["state"]) != len(self.params):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: the state is for {len(state_dict['state'])} "
+                             f"parameters, this optimizer has {len(self.params)}")
+        for key, value in state_dict["hyper"].items():
+            setattr(self, key, tuple(value) if isinstance(value, list) else value)
+        self.state = [{k: v.to(p.device, p.dtype) if hasattr(v, "to") else v for k, v in s.items()}
+                      for s, (p, _) in zip(state_dict["state"], self.params)]
+
     def zero_grad(self):
         """Set every gradient to zero."""
         for _, gradient in self.params:

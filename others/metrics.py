@@ -1,0 +1,23 @@
+"""Image quality metrics, computed as the course's test script does."""
+import torch
+
+
+def psnr(denoised, clean, max_range=1.0):
+    """Mean over images of the per-image PSNR in dB.
+
+    Args:
+        denoised, clean: images on the scale [0, max_range].
+        max_range: the peak value (1 for images divided by 255).
+
+    Shape:
+        (N, C, H, W) each.
+    """
+    if denoised.shape != clean.shape:
+        raise ValueError(f"psnr: shapes differ, {tuple(denoised.shape)} and {tuple(clean.shape)}")
+    mse = ((denoised.double() - clean.double()) ** 2).flatten(1).mean(1)
+    return (20 * torch.log10(torch.tensor(float(max_range))) - 10 * torch.log10(mse)).mean().item()
+
+
+def psnr_uint8(noisy, clean):
+    """PSNR of two uint8 (0-255) image tensors, on [0, 1] as the course computes it."""
+    return psnr(noisy.double() / 255, clean.double() / 255)

@@ -1,0 +1,88 @@
+"""Training runs for bin/train: epochs, validation PSNR, best-model saves, checkpoints to resume from, history."""
+import json
+import time
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from others.files import remove_stale_temporaries, save_atomic, write_text_atomic
+from others.metrics import psnr
+
+
+def validation_psnr(model, val_input, val_target, batch=100):
+    """PSNR of ``model.predict`` on the validation set, predicted in batches of 100 as the course does."""
+    outputs = [model.predict(val_input[b:b + batch]).cpu() for b in range(0, val_input.shape[0], batch)]
+    return psnr(torch.cat(outputs) / 255.0, val_target.double() / 255.0)
+
+
+def tqdm_progress(bar):
+    """Return a ``Model.progress`` callback that drives a tqdm bar."""
+    def progress(done, total, loss, started):
+        bar.total = total
+        bar.update(done - bar.n)
+        bar.set_postfix(loss=f"{loss:.5f}", refresh=False)
+    return progress
+
+
+def save_checkpoint(path, model, epoch, best, history):
+    """Atomically write everything needed to continue the run after ``epoch``."""
+    save_atomic({"epoch": epoch, "best": best, "history": history, "architecture": model.architecture,
+                 "weights": dict(model.net.state_dict()), "optimizer": model.optimizer.state_dict(),
+                 "rng": torch.get_rng_state()}, path)
+
+
+def load_checkpoint(path, model):
+    """Restore a checkpoint into ``model``; return ``(epoch, best, history)``."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no checkpoint at {path} to resume from; start without --resume")
+    state = torch.load(path, weights_only=True)
+    if state["architecture"] != model.architecture:
+        raise ValueError(f"checkpoint {path} is for {state['architecture']}, the model is {model.architecture}")
+    model.net.load_state_dict(state["weights"])
+    model.optimizer.load_state_dict(state["optimizer"])
+    torch.set_rng_state(state["rng"])
+    return state["epoch"], state["best"], state["history"]
+
+
+def run(model, data, epochs, out, history_path, checkpoint, resume=False):
+    """Train ``model`` up to epoch ``epochs``; save it to ``out`` whenever the validation PSNR improves.
+
+    Args:
+        model: a ``Miniproject_2.model.Model``.
+        data: (train_input, train_target, val_input, val_target).
+        epochs: the last epoch to run.
+        out: model file, written atomically on improvement only.
+        history_path: JSON history, rewritten after every epoch.
+        checkpoint: file written after every epoch, from which ``resume=True`` continues.
+
+    Returns:
+        The history dict.
+    """
+    train_input, train_target, val_input, val_target = data
+    for path in (out, checkpoint):
+        remove_stale_temporaries(path)
+    if resume:
+        done, best, history = load_checkpoint(checkpoint, model)
+        if done >= epochs:
+            raise ValueError(f"the checkpoint is already at epoch {done}; raise --epochs above it to go on")
+    else:
+        done, best = 0, None
+        history = {"architecture": model.architecture, "recipe": model.recipe, "train_size": train_input.shape[0],
+                   "noisy_psnr_db": psnr(val_input.double() / 255, val_target.double() / 255), "epochs": []}
+    for epoch in range(done + 1, epochs + 1):
+        with tqdm(desc=f"epoch {epoch}/{epochs}", unit="img", dynamic_ncols=True) as bar:
+            model.progress = tqdm_progress(bar)
+            started = time.perf_counter()
+            model.train(train_input, train_target, 1)
+            seconds = time.perf_counter() - started
+        value = validation_psnr(model, val_input, val_target)
+        improved = best is None or value > best
+        if improved:
+            best = value
+            model.save(out, meta={"val_psnr_db": value, "epoch": epoch, "recipe": model.recipe})
+        history["epochs"].append({"epoch": epoch, "val_psnr_db": value, "seconds": seconds, "saved": improved})
+        save_checkpoint(checkpoint, model, epoch, best, history)
+        write_text_atomic(history_path, json.dumps(history, indent=2))
+        tqdm.write(f"epoch {epoch}: validation PSNR {value:.3f} dB ({seconds:.0f} s)" + (", saved" if improved else ""))
+    return history

@@ -1,0 +1,205 @@
+"""Local grader for Mini-project 2: the course's checks and more, on the stand-in data or the course's own.
+
+    python test.py [-p PROJECT_FOLDER] [-d DATA_FOLDER] [--quick]
+
+PROJECT_FOLDER holds Miniproject_2/ (default: this file's folder); DATA_FOLDER holds train_data.pkl and
+val_data.pkl (default: the stand-in set in ./data, created on first use). --quick uses a subset of the data and
+starts the training check from an untrained model, for CI.
+"""
+import argparse
+import importlib
+import re
+import sys
+import time
+import unittest
+import warnings
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from others import standin  # noqa: E402
+from others.import_rule import violations  # noqa: E402
+from others.metrics import psnr  # noqa: E402
+
+CPU_LIMIT_S, GPU_LIMIT_S = 30 * 60, 10 * 60  # the course's limits for one training epoch
+QUICK_TRAIN, QUICK_VAL = 2000, 200
+ARGS = None
+RESULTS = []  # (check, value) rows of the summary table
+MEASURED = {}  # values one check measures and a later one judges
+
+
+def record(check, value):
+    RESULTS.append((check, value))
+    print(f"  {check}: {value}", flush=True)
+
+
+def load_submission():
+    """Import Miniproject_2.model from the project folder."""
+    sys.path.insert(0, str(ARGS.project_path))
+    return importlib.import_module("Miniproject_2.model")
+
+
+def load_data():
+    """Return (train_input, train_target, val_input, val_target), subsets in quick mode."""
+    train_input, train_target, val_input, val_target = standin.load(ARGS.data_path)
+    if ARGS.quick:
+        return train_input[:QUICK_TRAIN], train_target[:QUICK_TRAIN], val_input[:QUICK_VAL], val_target[:QUICK_VAL]
+    return train_input, train_target, val_input, val_target
+
+
+def validation_psnr(model, val_input, val_target):
+    """The course's measurement: predict uint8 inputs in batches of 100, outputs to CPU, divide by 255."""
+    outputs = [model.predict(val_input.narrow(0, b, min(100, val_input.shape[0] - b))).cpu()
+               for b in range(0, val_input.shape[0], 100)]
+    return psnr(torch.cat(outputs) / 255.0, val_target / 255.0)
+
+
+class CourseChecks(unittest.TestCase):
+    """What the course's own test script checks."""
+
+    def test_1_folder_structure(self):
+        folder = ARGS.project_path / "Miniproject_2"
+        if not re.fullmatch(r"Proj_\d{6}(_\d{6}){0,2}", ARGS.project_path.name):
+            warnings.warn(f"project folder {ARGS.project_path.name!r} is not named Proj_SCIPER[_SCIPER[_SCIPER]]")
+        for name in ("__init__.py", "model.py"):
+            self.assertTrue((folder / name).is_file(), f"{folder / name} is missing")
+        for name in ("bestmodel.pth", "Report_2.pdf"):
+            if not (folder / name).is_file():
+                warnings.warn(f"{folder / name} is missing")
+
+    def test_2_model_instantiates_and_predicts_in_range(self):
+        model = load_submission().Model()
+        out = model.predict(torch.rand(1, 3, 512, 512) * 255)
+        self.assertEqual(tuple(out.shape), (1, 3, 512, 512))
+        self.assertGreaterEqual(out.min().item(), 0)
+        self.assertLessEqual(out.max().item(), 255)
+        if out.max().item() <= 1:
+            warnings.warn("predict's output max is <= 1: outputs should be in 0-255")
+
+    def test_3_pretrained_psnr(self):
+        _, _, val_input, val_target = load_data()
+        model = load_submission().Model()
+        model.load_pretrained_model()
+        value = validation_psnr(model, val_input, val_target)
+        noisy = psnr(val_input / 255.0, val_target / 255.0)
+        record("noisy input PSNR (dB)", f"{noisy:.2f}")
+        record("pretrained model PSNR (dB)", f"{value:.2f}")
+        MEASURED.update(pretrained=value, noisy=noisy)
+
+    def test_4_one_epoch_of_training_raises_psnr(self):
+        train_input, train_target, val_input, val_target = load_data()
+        model = load_submission().Model()
+        if not ARGS.quick:
+            model.load_pretrained_model()
+        before = validation_psnr(model, val_input, val_target)
+        started = time.perf_counter()
+        model.train(train_input, train_target, num_epochs=1)
+        seconds = time.perf_counter() - started
+        after = validation_psnr(model, val_input, val_target)
+        start = "untrained" if ARGS.quick else "pretrained"
+        record(f"PSNR before / after one epoch from {start} (dB)", f"{before:.2f} / {after:.2f}")
+        self.assertGreater(after, before)
+        limit = GPU_LIMIT_S if getattr(model, "device", "cpu") != "cpu" else CPU_LIMIT_S
+        full = seconds * 50000 / train_input.shape[0]
+        how = f"measured on {train_input.shape[0]} images, scaled to 50000" if ARGS.quick else "measured"
+        record("one epoch of 50000 images (s)", f"{full:.0f} ({how}; course limit {limit // 60} min)")
+        self.assertLess(full, limit)
+
+    def test_5_blocks_forward(self):
+        m = load_submission()
+        x = torch.randn(1, 3, 32, 32)
+        conv, sigmoid = m.Conv2d(3, 3, 3), m.Sigmoid()
+        self.assertTrue(torch.allclose(conv.forward(x), F.conv2d(x, conv.weight, conv.bias)))
+        self.assertTrue(torch.allclose(sigmoid.forward(x), torch.sigmoid(x)))
+        seq = m.Sequential(conv, sigmoid)
+        self.assertTrue(torch.allclose(seq.forward(x), torch.sigmoid(F.conv2d(x, conv.weight, conv.bias))))
+
+
+class ExtraChecks(unittest.TestCase):
+    """Beyond the course: backward passes, the import rule, one-step training of every block."""
+
+    def test_import_rule(self):
+        found = violations(ARGS.project_path / "Miniproject_2")
+        self.assertEqual(found, [], "imports outside the course rule:\n" + "\n".join(found))
+
+    def test_pretrained_model_beats_the_noisy_input(self):
+        if "pretrained" not in MEASURED:
+            self.fail("the pretrained PSNR check did not complete, so there is nothing to compare")
+        self.assertGreater(MEASURED["pretrained"], MEASURED["noisy"], "the pretrained model must beat the noisy input")
+
+    def _check_backward(self, module, reference, x, names):
+        leaves = [getattr(module, n).detach().double().requires_grad_() for n in names]
+        module.to(torch.float64)
+        xg = x.double().requires_grad_()
+        with torch.enable_grad():
+            expected = reference(xg, *leaves)
+            upstream = torch.randn_like(expected)
+            expected.backward(upstream)
+        out = module.forward(x.double())
+        torch.testing.assert_close(out, expected.detach())
+        torch.testing.assert_close(module.backward(upstream), xg.grad)
+        for (_, grad), leaf in zip(module.param(), leaves):
+            torch.testing.assert_close(grad, leaf.grad)
+
+    def test_blocks_backward(self):
+        m = load_submission()
+        x = torch.randn(2, 3, 9, 11)
+        self._check_backward(m.Conv2d(3, 4, 3, stride=2, padding=1), lambda v, w, b: F.conv2d(v, w, b, 2, 1), x,
+                             ("weight", "bias"))
+        self._check_backward(m.TransposeConv2d(3, 4, 3, stride=2, padding=1, output_padding=1),
+                             lambda v, w, b: F.conv_transpose2d(v, w, b, 2, 1, 1), x, ("weight", "bias"))
+        self._check_backward(m.NearestUpsampling(2), lambda v: F.interpolate(v, scale_factor=2), x, ())
+        self._check_backward(m.ReLU(), F.relu, x, ())
+        self._check_backward(m.Sigmoid(), torch.sigmoid, x, ())
+        record("backward of Conv2d, TransposeConv2d, NearestUpsampling, ReLU, Sigmoid", "equal to autograd")
+
+    def test_mse_backward(self):
+        m = load_submission()
+        p, t = torch.randn(2, 3, 4, 4, dtype=torch.float64), torch.randn(2, 3, 4, 4, dtype=torch.float64)
+        loss = m.MSE()
+        torch.testing.assert_close(loss.forward(p, t), F.mse_loss(p, t))
+        torch.testing.assert_close(loss.backward(), 2 * (p - t) / p.numel())
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-p", "--project-path", type=Path, default=HERE,
+                        help="folder holding Miniproject_2/ (default: %(default)s)")
+    parser.add_argument("-d", "--data-path", type=Path, default=None,
+                        help="folder holding train_data.pkl and val_data.pkl (default: the stand-in set in "
+                             f"{standin.DEFAULT_DATA}, created if absent)")
+    parser.add_argument("--course-only", action="store_true", help="run only the course's own checks")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"use {QUICK_TRAIN} training pairs and {QUICK_VAL} validation images, and start the "
+                             "training check from an untrained model")
+    args = parser.parse_args(argv)
+    args.project_path = args.project_path.resolve()
+    if not (args.project_path / "Miniproject_2").is_dir():
+        parser.error(f"{args.project_path} has no Miniproject_2/ folder; pass the folder that holds it with -p")
+    if args.data_path is None:
+        print(f"using the stand-in data in {standin.DEFAULT_DATA} (creating it if absent)", flush=True)
+        args.data_path = standin.ensure(standin.DEFAULT_DATA)
+    return args
+
+
+def main(argv=None):
+    global ARGS
+    ARGS = parse_args(argv)
+    suite = unittest.TestSuite()
+    for case in (CourseChecks,) if ARGS.course_only else (CourseChecks, ExtraChecks):
+        suite.addTests(unittest.defaultTestLoader.loadTestsFromTestCase(case))
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    print("\nSummary" + (" (quick mode)" if ARGS.quick else ""))
+    width = max([len(check) for check, _ in RESULTS] + [10])
+    for check, value in RESULTS:
+        print(f"  {check:<{width}}  {value}")
+    print(f"  {'checks':<{width}}  {result.testsRun - len(result.failures) - len(result.errors)} passed, "
+          f"{len(result.failures) + len(result.errors)} failed")
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""The user-facing scripts: --help, plain-language errors, and real runs on small data."""
+import json
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from conftest import ROOT
+
+SCRIPTS = ["train", "make-data", "package"]
+
+
+def run(script, *args):
+    return subprocess.run([sys.executable, str(ROOT / "bin" / script), *args], capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_help(script):
+    done = run(script, "--help")
+    assert done.returncode == 0 and "usage:" in done.stdout
+
+
+def test_make_data_writes_the_course_format(tmp_path):
+    done = run("make-data", "--out", str(tmp_path), "--train-size", "40", "--val-size", "20", "--seed", "2")
+    assert done.returncode == 0, done.stderr
+    reported = float(re.search(r"noisy-vs-clean PSNR ([\d.]+) dB", done.stdout).group(1))
+    assert abs(reported - 20.72) < 0.3  # calibrated on 20 images only, hence the margin
+    assert torch.load(tmp_path / "train_data.pkl")[0].shape == (40, 3, 32, 32)
+
+
+def test_make_data_rejects_bad_sizes(tmp_path):
+    done = run("make-data", "--out", str(tmp_path), "--train-size", "0")
+    assert done.returncode == 2 and "--train-size must be at least 1" in done.stderr
+
+
+def test_train_writes_model_and_history(tiny_data, tmp_path):
+    out, history = tmp_path / "m.pth", tmp_path / "h.json"
+    done = run("train", "--epochs", "2", "--data", str(tiny_data), "--out", str(out), "--history", str(history))
+    assert done.returncode == 0, done.stderr
+    record = json.loads(history.read_text())
+    assert [e["epoch"] for e in record["epochs"]] == [1, 2]
+    assert record["epochs"][0]["saved"] and out.is_file()
+    assert "best validation PSNR" in done.stdout
+
+
+def test_train_explains_missing_data(tmp_path):
+    done = run("train", "--epochs", "1", "--data", str(tmp_path), "--out", str(tmp_path / "m.pth"))
+    assert done.returncode != 0 and "make-data" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_train_resumes_from_its_checkpoint(tiny_data, tmp_path):
+    common = ["--data", str(tiny_data), "--out", str(tmp_path / "m.pth"), "--history", str(tmp_path / "h.json"),
+              "--checkpoint", str(tmp_path / "c.pt")]
+    assert run("train", "--epochs", "1", *common).returncode == 0
+    done = run("train", "--epochs", "2", "--resume", *common)
+    assert done.returncode == 0, done.stderr
+    assert [e["epoch"] for e in json.loads((tmp_path / "h.json").read_text())["epochs"]] == [1, 2]
+    again = run("train", "--epochs", "2", "--resume", *common)
+    assert again.returncode == 1 and "raise --epochs" in again.stderr
+
+
+def test_killed_training_leaves_a_loadable_model(tiny_data, tmp_path):
+    """SIGKILL a run while it trains and saves; the previous model file must still load."""
+    from Miniproject_2.model import Model
+    out, history = tmp_path / "m.pth", tmp_path / "h.json"
+    shutil.copy(ROOT / "Miniproject_2" / "bestmodel.pth", out)
+    process = subprocess.Popen([sys.executable, str(ROOT / "bin" / "train"), "--epochs", "100", "--data",
+                                str(tiny_data), "--out", str(out), "--history", str(history), "--checkpoint",
+                                str(tmp_path / "c.pt")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not (history.is_file() and len(json.loads(history.read_text()).get("epochs", [])) >= 2):
+        assert time.monotonic() < deadline and process.poll() is None, "training did not get going"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    Model().load_pretrained_model(out)  # raises if the file is torn

@@ -1,0 +1,26 @@
+"""Named architectures built from plain-data descriptions."""
+import pytest
+import torch
+
+from Miniproject_2.others import networks
+
+
+def test_course_network_is_table_one():
+    net = networks.build({"name": "course", "width": 8})
+    kinds = [type(m).__name__ for m in net]
+    assert kinds == ["Conv2d", "ReLU", "Conv2d", "ReLU", "NearestUpsampling", "Conv2d", "ReLU",
+                     "NearestUpsampling", "Conv2d", "Sigmoid"]
+    assert [m.stride for m in net if type(m).__name__ == "Conv2d"] == [(2, 2), (2, 2), (1, 1), (1, 1)]
+    assert net.forward(torch.rand(2, 3, 12, 16)).shape == (2, 3, 12, 16)
+    assert networks.size_multiple({"name": "course"}) == 4
+
+
+@pytest.mark.parametrize("description", [{"name": "unet"}, "course", {"width": 4}])
+def test_unknown_architecture_is_named(description):
+    with pytest.raises(ValueError, match="architecture"):
+        networks.build(description)
+
+
+def test_bad_width_is_named():
+    with pytest.raises(ValueError, match="width"):
+        networks.build({"name": "course", "width": 0})

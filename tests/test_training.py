@@ -1,0 +1,45 @@
+"""Training runs: best-model saves, history, and a resumed run identical to an uninterrupted one."""
+import json
+
+import pytest
+import torch
+
+from Miniproject_2.model import Model
+from others import standin, training
+
+
+def fresh_model(seed=0):
+    torch.manual_seed(seed)
+    return Model()
+
+
+def test_resumed_run_equals_uninterrupted_run(tiny_data, tmp_path):
+    data = standin.load(tiny_data)
+    whole = fresh_model()
+    training.run(whole, data, 2, tmp_path / "a.pth", tmp_path / "a.json", tmp_path / "a.pt")
+
+    first = fresh_model()
+    training.run(first, data, 1, tmp_path / "b.pth", tmp_path / "b.json", tmp_path / "b.pt")
+    torch.manual_seed(99)  # the checkpoint restores the RNG, whatever happened in between
+    resumed = fresh_model(seed=7)
+    history = training.run(resumed, data, 2, tmp_path / "b.pth", tmp_path / "b.json", tmp_path / "b.pt", resume=True)
+
+    assert [e["epoch"] for e in history["epochs"]] == [1, 2]
+    for (p, _), (q, _) in zip(whole.net.param(), resumed.net.param()):
+        torch.testing.assert_close(p, q, rtol=0, atol=0)
+    saved = json.loads((tmp_path / "b.json").read_text())
+    assert saved["epochs"][1]["val_psnr_db"] == pytest.approx(history["epochs"][1]["val_psnr_db"])
+
+
+def test_model_file_is_written_only_on_improvement(tiny_data, tmp_path, monkeypatch):
+    scores = iter([25.0, 24.0, 26.0])
+    monkeypatch.setattr(training, "validation_psnr", lambda *args: next(scores))
+    history = training.run(fresh_model(), standin.load(tiny_data), 3, tmp_path / "m.pth", tmp_path / "h.json",
+                           tmp_path / "c.pt")
+    assert [e["saved"] for e in history["epochs"]] == [True, False, True]
+
+
+def test_resume_without_checkpoint_is_explained(tiny_data, tmp_path):
+    with pytest.raises(FileNotFoundError, match="without --resume"):
+        training.run(fresh_model(), standin.load(tiny_data), 2, tmp_path / "m.pth", tmp_path / "h.json",
+                     tmp_path / "none.pt", resume=True)

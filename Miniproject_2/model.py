@@ -45,7 +45,7 @@ ARCHITECTURE = {"name": "course", "width": 48}
 # finetune_lr: the step size after load_pretrained_model(). A converged model retrained for one epoch (the
 # course's check) keeps improving with small steps; Adam's first steps at the full rate knock it back.
 RECIPE = {"optimizer": "adam", "lr": 1e-3, "finetune_lr": 1e-4, "batch_size": 32}
-PREDICT_PIXELS = 2 ** 22  # images per predict chunk: at most this many input pixels (about 4 x 512 x 512 x 3)
+PREDICT_PIXELS = 2 ** 20  # images per predict chunk: at most this many input values (341 images of 32x32)
 
 
 def pick_device():
@@ -80,15 +80,12 @@ class Model:
         self.architecture = dict(ARCHITECTURE)
         self.recipe = dict(RECIPE)
         self.progress = report
-        self._build(self.architecture)
+        self._use(self.architecture, networks.build(self.architecture).to(self.device), self.recipe["lr"])
 
-    def _build(self, architecture):
-        """Make the described network, the loss and the optimizer."""
-        self.architecture = architecture
-        self.net = networks.build(architecture).to(self.device)
-        self.loss = MSE()
-        self._last_good = None
-        self._new_optimizer(self.recipe["lr"])
+    def _use(self, architecture, net, lr):
+        """Adopt ``net`` (described by ``architecture``) with a fresh loss and optimizer at rate ``lr``."""
+        self.architecture, self.net, self.loss, self._last_good = architecture, net, MSE(), None
+        self._new_optimizer(lr)
 
     def _new_optimizer(self, lr):
         """Start the recipe's optimizer afresh at learning rate ``lr``."""
@@ -96,17 +93,19 @@ class Model:
         self.optimizer = Adam(self.net.param(), lr=lr) if kind == "adam" else SGD(self.net.param(), lr=lr)
 
     def load_pretrained_model(self, path=None):
-        """Load ``bestmodel.pth`` next to this file (or ``path``) into a network of the architecture it names."""
+        """Load ``bestmodel.pth`` next to this file (or ``path``) into a network of the architecture it names.
+
+        The current network is replaced only once the file has loaded completely.
+        """
         architecture, tensors, _ = serialization.load(BESTMODEL if path is None else path)
-        self._build(architecture)
-        own = self.net.state_dict()
+        net = networks.build(architecture).to(self.device)
+        own = net.state_dict()
         mismatched = sorted(set(own) ^ set(tensors))
         if mismatched:
             raise serialization.ModelFileError(f"model file does not match architecture {architecture}: "
                                                f"keys {mismatched} are on one side only")
-        self.net.load_state_dict({name: own[name].new_tensor(values).view(shape)
-                                  for name, (shape, values) in tensors.items()})
-        self.optimizer.lr = self.recipe["finetune_lr"]
+        net.load_state_dict({name: own[name].new_tensor(values).view(shape) for name, (shape, values) in tensors.items()})
+        self._use(architecture, net, self.recipe["finetune_lr"])
 
     def save(self, path=None, meta=None):
         """Atomically write the network to ``path`` (default: ``bestmodel.pth`` next to this file)."""

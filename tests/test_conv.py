@@ -4,7 +4,8 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 
-from Miniproject_2.others import Conv2d
+from Miniproject_2.others import Conv2d, conv_ops, reference
+from Miniproject_2.others.im2col import conv_output_size
 from oracle import check_module
 from strategies import conv_configs, dtypes, random_input
 
@@ -115,3 +116,59 @@ def test_backward_checks_gradient_shape_and_order():
     conv.forward(torch.randn(1, 3, 8, 8))
     with pytest.raises(ValueError, match=r"\(1, 3, 6, 6\)"):
         conv.backward(torch.zeros(1, 3, 8, 8))
+
+
+@settings(max_examples=60)
+@given(conv_configs(), st.integers(0, 2**31 - 1))
+def test_fast_path_equals_the_reference(config, seed):
+    """conv_ops (what Conv2d runs) against reference.py (the plain im2col/fold form), twice in a row."""
+    cfg, shape = config
+    torch.manual_seed(seed)
+    conv = Conv2d(**cfg).to(torch.float64)
+    geometry = (conv.stride, conv.padding, conv.dilation)
+    for attempt in range(2):  # the second pass reuses the buffers of the first
+        x = random_input(shape, seed + attempt)
+        out = conv.forward(x)
+        expected, cols = reference.conv2d_forward(x, conv.weight, conv.bias, *geometry)
+        torch.testing.assert_close(out, expected, rtol=1e-12, atol=1e-12)
+        g = random_input(tuple(out.shape), seed + 7)
+        conv.zero_grad()
+        grad_x = conv.backward(g)
+        ref_x, ref_w, ref_b = reference.conv2d_backward(g, cols, x.shape, conv.weight, *geometry)
+        torch.testing.assert_close(grad_x, ref_x, rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(conv.grad("weight"), ref_w, rtol=1e-12, atol=1e-12)
+        if conv.bias is not None:
+            torch.testing.assert_close(conv.grad("bias"), ref_b, rtol=1e-12, atol=1e-12)
+
+
+def test_forward_never_writes_into_the_parameters():
+    """A 1x1 output at batch 1 once made the bias buffer and the output the same memory."""
+    conv = Conv2d(2, 3, 3)
+    weight, bias = conv.weight.clone(), conv.bias.clone()
+    for shape in [(1, 2, 3, 3), (2, 2, 3, 3), (1, 2, 5, 4)]:
+        conv.forward(torch.randn(shape))
+        conv.backward(torch.randn((shape[0], 3, shape[2] - 2, shape[3] - 2)))
+    assert torch.equal(conv.weight, weight) and torch.equal(conv.bias, bias)
+
+
+@settings(max_examples=60)
+@given(conv_configs(), st.integers(0, 2**31 - 1))
+def test_scatter_columns_equals_fold(config, seed):
+    """The strided-addition col2im used for large inputs against torch's fold."""
+    cfg, shape = config
+    geometry = (cfg["kernel_size"], cfg["stride"], cfg["padding"], cfg["dilation"])
+    ho, wo = (conv_output_size(size, k, s, p, d) for size, k, s, p, d in
+              zip(shape[2:], *geometry))
+    k = shape[1] * cfg["kernel_size"][0] * cfg["kernel_size"][1]
+    cols = random_input((shape[0], k, ho * wo), seed)
+    expected = F.fold(cols, shape[2:], cfg["kernel_size"], cfg["dilation"], cfg["padding"], cfg["stride"])
+    torch.testing.assert_close(conv_ops.scatter_columns(cols, shape, *geometry), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_backward_refuses_an_input_modified_in_place_after_forward():
+    conv = Conv2d(2, 2, 3, padding=1)
+    x = torch.randn(1, 2, 5, 5)
+    out = conv.forward(x)
+    x.mul_(2)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        conv.backward(torch.ones_like(out))

@@ -4,6 +4,7 @@ import sys
 
 import pytest
 import torch
+from hypothesis import given, settings, strategies as st
 
 import Miniproject_2.model as model_module
 from conftest import ROOT
@@ -94,8 +95,12 @@ def test_save_and_load_round_trip(model, tmp_path):
 def test_file_whose_tensors_do_not_match_its_architecture_is_refused(model, tmp_path):
     model.architecture = {"name": "course", "width": 8}  # the file claims another width than its tensors have
     model.save(tmp_path / "m.pth")
+    other = Model()
+    x = torch.randint(0, 256, (1, 3, 8, 8), dtype=torch.uint8)
+    before = other.predict(x)
     with pytest.raises(ValueError, match="0.weight"):
-        Model().load_pretrained_model(tmp_path / "m.pth")
+        other.load_pretrained_model(tmp_path / "m.pth")
+    assert torch.equal(other.predict(x), before)  # a failed load leaves the model as it was
 
 
 def test_shipped_bestmodel_beats_the_noisy_input(tiny_data):
@@ -112,3 +117,103 @@ def test_blocks_import_from_model_with_the_folder_on_sys_path(tmp_path):
     done = subprocess.run([sys.executable, "-c", code, str(ROOT / "Miniproject_2")], cwd=tmp_path,
                           capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+# -- hardening: unusual and bad input -------------------------------------------------------------------------
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 3), st.integers(1, 40), st.integers(1, 40),
+       st.sampled_from([torch.uint8, torch.int16, torch.int64, torch.float16, torch.float32, torch.float64]),
+       st.sampled_from(["contiguous", "channels_last", "strided"]))
+def test_predict_property_any_shape_dtype_and_layout(n, h, w, dtype, layout):
+    m = Model()
+    base = torch.randint(0, 256, (n, 3, h, 2 * w)).to(dtype)
+    x = {"contiguous": base[..., :w].contiguous(), "strided": base[..., ::2],
+         "channels_last": base[..., :w].contiguous(memory_format=torch.channels_last)}[layout]
+    out = m.predict(x)
+    assert out.shape == (n, 3, h, w) and out.dtype == torch.float32
+    assert not out.isnan().any() and (n == 0 or (out.min() >= 0 and out.max() <= 255))
+    torch.testing.assert_close(out, m.predict(x.contiguous().float()))
+
+
+def test_predict_at_the_size_extremes(model):
+    for shape in [(1, 3, 1, 1), (1, 3, 513, 511), (2, 3, 2, 513)]:
+        assert model.predict(torch.randint(0, 256, shape, dtype=torch.uint8)).shape == shape
+
+
+def test_predict_clamps_values_outside_the_range(model):
+    x = torch.rand(2, 3, 8, 8) * 255
+    wild = x.clone()
+    wild[0, 0, 0, 0], wild[1, 2, 3, 3] = -500.0, 1e6
+    clamped = wild.clamp(0, 255)
+    torch.testing.assert_close(model.predict(wild), model.predict(clamped))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_predict_refuses_nan_and_inf(model, bad):
+    x = torch.rand(1, 3, 8, 8) * 255
+    x[0, 1, 2, 3] = bad
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        model.predict(x)
+
+
+@pytest.mark.parametrize("x, error, words", [
+    (torch.zeros(1, 3, 4, 4, dtype=torch.bool), TypeError, "real numbers"),
+    (torch.zeros(1, 3, 4, 4, dtype=torch.complex64), TypeError, "real numbers"),
+    (torch.zeros(32, 32), ValueError, r"\(N, 3, H, W\)"),
+    (torch.zeros(1, 1, 3, 32, 32), ValueError, r"\(N, 3, H, W\)"),
+    (torch.zeros(1, 4, 32, 32), ValueError, "3 colour channels"),
+    (torch.zeros(1, 3, 0, 5), ValueError, "at least 1x1"),
+])
+def test_predict_rejects_wrong_kinds_and_shapes(model, x, error, words):
+    with pytest.raises(error, match=words):
+        model.predict(x)
+
+
+def test_train_on_fewer_images_than_a_batch_and_odd_sizes(model):
+    x = torch.randint(0, 256, (5, 3, 13, 10), dtype=torch.uint8)
+    before = [p.clone() for p, _ in model.net.param()]
+    model.train(x, x.flip(0), 1)
+    assert any(not torch.equal(a, p) for a, (p, _) in zip(before, model.net.param()))
+
+
+def test_train_rejects_mismatched_dtypes(model):
+    x = torch.zeros(4, 3, 8, 8, dtype=torch.uint8)
+    with pytest.raises(ValueError, match="same shape and dtype"):
+        model.train(x, x.float(), 1)
+
+
+def test_train_refuses_nan_targets(model):
+    x = torch.rand(4, 3, 8, 8) * 255
+    y = x.clone()
+    y[0, 0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match="train_target contains NaN"):
+        model.train(x, y, 1)
+
+
+def test_nan_loss_stops_training_and_keeps_the_last_good_weights(model, monkeypatch):
+    """Poison the weights after the third step: the fourth loss is NaN, the weights after step two come back."""
+    x = torch.randint(0, 256, (8 * 32, 3, 8, 8), dtype=torch.uint8)
+    snapshots, real_step = [], model.optimizer.step
+
+    def step():
+        real_step()
+        snapshots.append([p.clone() for p, _ in model.net.param()])
+        if len(snapshots) == 3:
+            model.net[0].weight.fill_(float("nan"))
+
+    monkeypatch.setattr(model.optimizer, "step", step)
+    with pytest.raises(FloatingPointError, match="last step with a finite loss"):
+        model.train(x, x, 1)
+    assert len(snapshots) == 3
+    for kept, (p, _) in zip(snapshots[1], model.net.param()):
+        torch.testing.assert_close(p, kept, rtol=0, atol=0)
+    model.train(x[:64], x[:64], 1)  # training can go on afterwards
+    assert all(p.isfinite().all() for p, _ in model.net.param())
+
+
+def test_load_refuses_unknown_architecture(model, tmp_path):
+    model.architecture = {"name": "transformer"}
+    model.save(tmp_path / "m.pth")
+    with pytest.raises(ValueError, match="architecture"):
+        Model().load_pretrained_model(tmp_path / "m.pth")

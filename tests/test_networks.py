@@ -8,9 +8,11 @@ from Miniproject_2.others import networks
 def test_course_network_is_table_one():
     net = networks.build({"name": "course", "width": 8})
     kinds = [type(m).__name__ for m in net]
-    assert kinds == ["Conv2d", "ReLU", "Conv2d", "ReLU", "NearestUpsampling", "Conv2d", "ReLU",
-                     "NearestUpsampling", "Conv2d", "Sigmoid"]
-    assert [m.stride for m in net if type(m).__name__ == "Conv2d"] == [(2, 2), (2, 2), (1, 1), (1, 1)]
+    assert kinds == ["Conv2d", "ReLU", "Conv2d", "ReLU", "Upsampling", "ReLU", "Upsampling", "Sigmoid"]
+    convs = [m for m in net.modules() if type(m).__name__ == "Conv2d"]
+    assert [(c.in_channels, c.out_channels, c.stride, c.padding) for c in convs] == [
+        (3, 8, (2, 2), (1, 1)), (8, 8, (2, 2), (1, 1)), (8, 8, (1, 1), (1, 1)), (8, 3, (1, 1), (1, 1))]
+    assert [m.upsample.scale_factor for m in net if type(m).__name__ == "Upsampling"] == [(2, 2), (2, 2)]
     assert net.forward(torch.rand(2, 3, 12, 16)).shape == (2, 3, 12, 16)
     assert networks.size_multiple({"name": "course"}) == 4
 

@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import assume, given, settings, strategies as st
 
-from Miniproject_2.others import NearestUpsampling, Upsampling
+from Miniproject_2.others import Conv2d, NearestUpsampling, Upsampling, subpixel
 from oracle import check_module
 from strategies import dtypes, pairs, random_input
 
@@ -19,7 +19,7 @@ def test_nearest_upsampling_matches_autograd(shape, scale, dtype, seed):
 
 
 @settings(max_examples=60)
-@given(shapes, st.integers(1, 4), pairs(1, 3), st.integers(1, 3), st.integers(0, 1), st.integers(1, 2),
+@given(shapes, st.integers(1, 4), pairs(1, 3), st.sampled_from([1, 2, 3, 5]), st.integers(0, 2), st.integers(1, 2),
        dtypes, st.integers(0, 2**31 - 1))
 def test_upsampling_block_matches_autograd(shape, out_channels, scale, kernel, padding, stride, dtype, seed):
     assume(min(shape[2] * scale[0], shape[3] * scale[1]) + 2 * padding >= kernel)
@@ -46,3 +46,34 @@ def test_bad_scale_factor_is_named(scale, error):
 def test_upsampling_checks_input_channels():
     with pytest.raises(ValueError, match="4 channels"):
         Upsampling(4, 2, 3).forward(torch.randn(1, 3, 5, 5))
+
+
+@settings(max_examples=40)
+@given(shapes, st.integers(1, 4), pairs(1, 3), st.sampled_from([(1, 0), (3, 1), (5, 2)]), st.booleans(),
+       st.integers(0, 2**31 - 1))
+def test_fused_block_equals_upsampling_then_convolution(shape, out_channels, scale, kernel_padding, bias, seed):
+    """The sub-pixel path against the two plain modules it replaces, with the same weights, twice in a row."""
+    kernel, padding = kernel_padding
+    torch.manual_seed(seed)
+    block = Upsampling(shape[1], out_channels, kernel, scale_factor=scale, padding=padding, bias=bias).to(torch.float64)
+    assert subpixel.supported(scale, (kernel, kernel), (1, 1), (padding, padding), (1, 1))
+    plain_up, plain_conv = NearestUpsampling(scale), Conv2d(shape[1], out_channels, kernel, padding=padding, bias=bias)
+    plain_conv.to(torch.float64).load_state_dict(block.conv.state_dict())
+    for attempt in range(2):
+        x = random_input(shape, seed + attempt)
+        out = block.forward(x)
+        torch.testing.assert_close(out, plain_conv.forward(plain_up.forward(x)), rtol=1e-12, atol=1e-12)
+        g = random_input(tuple(out.shape), seed + 5)
+        torch.testing.assert_close(block.backward(g), plain_up.backward(plain_conv.backward(g)), rtol=1e-12,
+                                   atol=1e-12)
+    for name in block.conv.state_dict():
+        torch.testing.assert_close(block.conv.grad(name), plain_conv.grad(name), rtol=1e-12, atol=1e-12)
+
+
+def test_fused_backward_refuses_an_input_modified_in_place_after_forward():
+    block = Upsampling(2, 2, 3, padding=1)
+    x = torch.randn(1, 2, 4, 4)
+    out = block.forward(x)
+    x.add_(1)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        block.backward(torch.ones_like(out))

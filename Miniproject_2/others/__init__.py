@@ -10,4 +10,4 @@ from .upsampling import NearestUpsampling, Upsampling
 
 __all__ = ["Module", "Conv2d", "TransposeConv2d", "NearestUpsampling", "Upsampling", "ReLU", "LeakyReLU",
            "Sigmoid", "Sequential", "MSE", "Optimizer", "SGD", "Adam"]
-from . import checks, networks, serialization
+from . import checks, networks, reference, serialization, subpixel

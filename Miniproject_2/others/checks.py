@@ -107,3 +107,17 @@ def check_grad(owner, grad, shape):
     if tuple(grad.shape) != tuple(shape):
         raise ValueError(f"{who}.backward: gradient must have the output's shape {tuple(shape)}, "
                          f"got {tuple(grad.shape)}")
+
+
+def check_unchanged(owner, input, version):
+    """Raise if ``input`` was modified in place since its version counter read ``version`` at forward."""
+    if input._version != version:
+        raise RuntimeError(f"{type(owner).__name__}.backward: its forward input was modified in place after "
+                           "forward (an in-place operation on it?); backward would use the wrong values")
+
+
+def saved_input(owner):
+    """Return the input ``owner`` saved as ``(input, version)``, checked unchanged since forward."""
+    input, version = owner.saved()
+    check_unchanged(owner, input, version)
+    return input

@@ -1,11 +1,36 @@
 """2-D convolution."""
-from .checks import check_choice, check_grad, check_input, check_int, check_like, pair
-from .im2col import batch_first, channels_first, col2im, conv_output_size, im2col
+from . import conv_ops
+from .checks import check_choice, check_grad, check_input, check_int, check_like, pair, saved_input
+from .im2col import conv_output_size
 from .init import uniform
 from .module import Module
 
 
-class Conv2d(Module):
+class ConvBase(Module):
+    """What Conv2d and TransposeConv2d share: argument checks and PyTorch's parameter initialisation."""
+
+    def _setup(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, padding_mode):
+        self.in_channels = check_int("in_channels", in_channels, 1)
+        self.out_channels = check_int("out_channels", out_channels, 1)
+        self.kernel_size = pair("kernel_size", kernel_size, 1)
+        self.stride = pair("stride", stride, 1)
+        self.padding = pair("padding", padding, 0)
+        self.dilation = pair("dilation", dilation, 1)
+        check_choice("groups", groups, (1,))
+        check_choice("padding_mode", padding_mode, ("zeros",))
+
+    def _make_parameters(self, weight_shape, bias, device, dtype):
+        # PyTorch takes fan_in from the weight's dimension 1 (in_channels for Conv2d, out_channels for a
+        # transposed convolution) and draws weight and bias uniformly in +-1/sqrt(fan_in).
+        bound = (weight_shape[1] * weight_shape[2] * weight_shape[3]) ** -0.5
+        self.register_parameter("weight", uniform(weight_shape, bound, device, dtype))
+        if bias:
+            self.register_parameter("bias", uniform((self.out_channels,), bound, device, dtype))
+        else:
+            self.bias = None
+
+
+class Conv2d(ConvBase):
     """2-D convolution (cross-correlation), as ``torch.nn.Conv2d``.
 
     Args:
@@ -25,52 +50,36 @@ class Conv2d(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__()
-        self.in_channels = check_int("in_channels", in_channels, 1)
-        self.out_channels = check_int("out_channels", out_channels, 1)
-        self.kernel_size = pair("kernel_size", kernel_size, 1)
-        self.stride = pair("stride", stride, 1)
-        self.padding = pair("padding", padding, 0)
-        self.dilation = pair("dilation", dilation, 1)
-        check_choice("groups", groups, (1,))
-        check_choice("padding_mode", padding_mode, ("zeros",))
-        kh, kw = self.kernel_size
-        bound = (in_channels * kh * kw) ** -0.5
-        self.register_parameter("weight", uniform((out_channels, in_channels, kh, kw), bound, device, dtype))
-        if bias:
-            self.register_parameter("bias", uniform((out_channels,), bound, device, dtype))
-        else:
-            self.bias = None
+        self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, padding_mode)
+        self._make_parameters((out_channels, in_channels) + self.kernel_size, bias, device, dtype)
 
     def forward(self, input):
         """Convolve ``input`` (N, in_channels, H, W) and return (N, out_channels, Ho, Wo)."""
         check_input(self, input, self.in_channels)
         check_like(self, "input", input, self.weight)
-        n, _, h, w = input.shape
-        ho, wo = self._output_size(h, w)
-        cols = im2col(input, self.kernel_size, self.stride, self.padding, self.dilation)
-        w2d = self.weight.view(self.out_channels, -1)
-        # The bias is the GEMM's starting value (as PyTorch's own im2col convolution does), so results
-        # round exactly like F.conv2d; adding it afterwards changes the rounding of near-zero outputs.
-        out = w2d.mm(cols) if self.bias is None else self.bias.view(-1, 1).addmm(w2d, cols)
-        self.save_for_backward(cols, tuple(input.shape))
-        return batch_first(out, n, ho, wo)
+        self._output_size(*input.shape[2:])
+        # Training mode reuses the shared scratch memory; eval mode keeps nothing after the call.
+        workspace = conv_ops.SHARED if self.training else conv_ops.Workspace()
+        out = conv_ops.forward(input, self.weight, self.bias, self.stride, self.padding, self.dilation, workspace)
+        self.save_for_backward(input, input._version)
+        return out
 
     def backward(self, gradwrtoutput):
         """Accumulate dL/dweight and dL/dbias; return dL/dinput.
 
-        With G = dL/dout as a matrix (O, N*Ho*Wo) and X the im2col columns of the input:
-        dL/dW = G X^T, dL/db = sum of G over its columns, dL/dX = W^T G, and dL/dinput is col2im of
-        dL/dX (each column entry returns to the pixel it was read from).
+        dL/dW = sum over images of G X^T (G = dL/dout as (O, Ho*Wo), X the columns), dL/db = G summed over
+        images and pixels, and dL/dinput by ``conv_ops.input_grad`` (see ``reference.py`` for the plain form).
         """
-        cols, shape = self.saved()
+        input = saved_input(self)
+        shape = tuple(input.shape)
         ho, wo = self._output_size(shape[2], shape[3])
         check_grad(self, gradwrtoutput, (shape[0], self.out_channels, ho, wo))
-        g = channels_first(gradwrtoutput)
-        self._gradients["weight"] += g.mm(cols.t()).view(self.weight.shape)
+        geometry = (self.stride, self.padding, self.dilation)
+        self._gradients["weight"] += conv_ops.weight_grad(gradwrtoutput, input, self.kernel_size, *geometry,
+                                                          conv_ops.SHARED).view(self.weight.shape)
         if self.bias is not None:
-            self._gradients["bias"] += g.sum(1)
-        grad_cols = self.weight.view(self.out_channels, -1).t().mm(g)
-        return col2im(grad_cols, shape, self.kernel_size, self.stride, self.padding, self.dilation)
+            self._gradients["bias"] += gradwrtoutput.sum((0, 2, 3))
+        return conv_ops.input_grad(gradwrtoutput, self.weight, shape, *geometry, conv_ops.SHARED)
 
     def _output_size(self, h, w):
         """Return (Ho, Wo) for an input of height ``h`` and width ``w``, or raise if it is too small."""

@@ -3,14 +3,16 @@ from .activation import ReLU, Sigmoid
 from .checks import check_int
 from .container import Sequential
 from .conv import Conv2d
-from .upsampling import NearestUpsampling
+from .upsampling import Upsampling
 
 
 def course_network(width=48):
     """The course network of the seed report's Table I.
 
     Conv(3->C, s2) ReLU, Conv(C->C, s2) ReLU, NearestUpsampling(2), Conv(C->C) ReLU,
-    NearestUpsampling(2), Conv(C->3) Sigmoid; every kernel 3x3 with padding 1.
+    NearestUpsampling(2), Conv(C->3) Sigmoid; every kernel 3x3 with padding 1. Each upsampling and the
+    convolution after it form one ``Upsampling`` block, which computes them as a single low-resolution
+    convolution (``subpixel.py``); parameters are named ``4.conv.weight`` and ``6.conv.weight``.
 
     Args:
         width: the number of channels C.
@@ -21,8 +23,8 @@ def course_network(width=48):
     c = check_int("width", width, 1)
     return Sequential(Conv2d(3, c, 3, stride=2, padding=1), ReLU(),
                       Conv2d(c, c, 3, stride=2, padding=1), ReLU(),
-                      NearestUpsampling(2), Conv2d(c, c, 3, padding=1), ReLU(),
-                      NearestUpsampling(2), Conv2d(c, 3, 3, padding=1), Sigmoid())
+                      Upsampling(c, c, 3, scale_factor=2, padding=1), ReLU(),
+                      Upsampling(c, 3, 3, scale_factor=2, padding=1), Sigmoid())
 
 
 # name -> (builder, the input size multiple the network needs)

@@ -1,11 +1,10 @@
 """2-D transposed convolution."""
-from .checks import check_choice, check_grad, check_input, check_int, check_like, pair
+from .checks import check_grad, check_input, check_like, pair
+from .conv import ConvBase
 from .im2col import batch_first, channels_first, col2im, im2col
-from .init import uniform
-from .module import Module
 
 
-class TransposeConv2d(Module):
+class TransposeConv2d(ConvBase):
     """2-D transposed convolution, as ``torch.nn.ConvTranspose2d``: the adjoint of ``Conv2d``.
 
     Args:
@@ -26,27 +25,13 @@ class TransposeConv2d(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         super().__init__()
-        self.in_channels = check_int("in_channels", in_channels, 1)
-        self.out_channels = check_int("out_channels", out_channels, 1)
-        self.kernel_size = pair("kernel_size", kernel_size, 1)
-        self.stride = pair("stride", stride, 1)
-        self.padding = pair("padding", padding, 0)
+        self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, padding_mode)
         self.output_padding = pair("output_padding", output_padding, 0)
-        self.dilation = pair("dilation", dilation, 1)
-        check_choice("groups", groups, (1,))
-        check_choice("padding_mode", padding_mode, ("zeros",))
         for op, s, d in zip(self.output_padding, self.stride, self.dilation):
             if op >= max(s, d):
                 raise ValueError(f"output_padding must be smaller than stride or dilation, got output_padding="
                                  f"{self.output_padding}, stride={self.stride}, dilation={self.dilation}")
-        kh, kw = self.kernel_size
-        # PyTorch computes fan_in from the weight's dimension 1, which is out_channels here.
-        bound = (out_channels * kh * kw) ** -0.5
-        self.register_parameter("weight", uniform((in_channels, out_channels, kh, kw), bound, device, dtype))
-        if bias:
-            self.register_parameter("bias", uniform((out_channels,), bound, device, dtype))
-        else:
-            self.bias = None
+        self._make_parameters((in_channels, out_channels) + self.kernel_size, bias, device, dtype)
 
     def forward(self, input):
         """Return the transposed convolution of ``input`` (N, in_channels, H, W)."""

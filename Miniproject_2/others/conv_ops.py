@@ -1,0 +1,150 @@
+"""Fast convolution kernels: batched GEMMs on reused buffers, and input gradients as convolutions.
+
+Same maths as ``reference.py``, arranged for speed:
+- columns are built per image, (N, C*kh*kw, Ho*Wo), by one strided copy into scratch memory shared by all
+  layers (``Workspace``), and rebuilt for the weight gradient instead of being kept; a batched GEMM gives the
+  output directly in (N, O, Ho, Wo) layout, with no transposition;
+- for stride 1 and fewer output than input channels, the input gradient is the convolution of the output
+  gradient with the flipped, transposed kernel (padding d*(k-1) - p), which builds columns of O*kh*kw rows
+  instead of scattering C*kh*kw rows back with fold; otherwise the columns W^T G are added back
+  onto the input grid tap by tap (``scatter_columns``), straight from the batched layout.
+"""
+from torch.nn.functional import fold
+
+SMALL = 1 << 16  # below this many input values, fold's one call beats kh*kw strided additions
+
+
+class Workspace:
+    """Scratch memory reused from call to call: one flat buffer per role, dtype and device, grown as needed.
+
+    Every convolution in training mode shares ``SHARED``, so scratch memory is that of the largest layer,
+    not the sum over layers; a view handed out is only valid until the next ``get`` of the same role.
+    """
+
+    def __init__(self):
+        self.buffers = {}
+
+    def get(self, name, shape, like):
+        """Return a (garbage-filled) view of shape ``shape`` on the buffer ``name``, with ``like``'s dtype/device."""
+        count = 1
+        for size in shape:
+            count *= size
+        key = (name, like.dtype, like.device)
+        flat = self.buffers.get(key)
+        if flat is None or flat.numel() < count:
+            flat = self.buffers[key] = like.new_empty(count)
+        return flat[:count].view(shape)
+
+
+SHARED = Workspace()
+
+
+def padded(x, padding, workspace, name):
+    """Return ``x`` zero-padded by ``padding``, in a reused buffer (only the border is zeroed)."""
+    ph, pw = padding
+    if ph == 0 and pw == 0:
+        return x
+    n, c, h, w = x.shape
+    out = workspace.get(name, (n, c, h + 2 * ph, w + 2 * pw), x)
+    out[:, :, :ph].zero_()
+    out[:, :, ph + h:].zero_()
+    out[:, :, ph:ph + h, :pw].zero_()
+    out[:, :, ph:ph + h, pw + w:].zero_()
+    out[:, :, ph:ph + h, pw:pw + w] = x
+    return out
+
+
+def columns(x, kernel, stride, padding, dilation, workspace, name):
+    """Return the im2col columns of every image, (N, C*kh*kw, Ho*Wo), in a reused buffer.
+
+    Shape:
+        x (N, C, H, W) -> (N, C*kh*kw, Ho*Wo), rows ordered (c, i, j) like ``weight.view(O, -1)``.
+    """
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    xp = padded(x, padding, workspace, name + ".pad")
+    n, c, hp, wp = xp.shape
+    ho, wo = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
+    st_n, st_c, st_h, st_w = xp.stride()
+    windows = xp.as_strided((n, c, kh, kw, ho, wo), (st_n, st_c, dh * st_h, dw * st_w, sh * st_h, sw * st_w),
+                            xp.storage_offset())
+    cols = workspace.get(name, (n, c * kh * kw, ho * wo), x)
+    cols.view(n, c, kh, kw, ho, wo).copy_(windows)
+    return cols, ho, wo
+
+
+def forward(x, weight, bias, stride, padding, dilation, workspace):
+    """Return the convolution of ``x``; it rounds like F.conv2d (the GEMM starts from the bias).
+
+    Shape:
+        x (N, C, H, W) -> (N, O, Ho, Wo)
+    """
+    n, o = x.shape[0], weight.shape[0]
+    cols, ho, wo = columns(x, tuple(weight.shape[2:]), stride, padding, dilation, workspace, "cols")
+    w2d = weight.reshape(o, -1)
+    if bias is None:
+        out = w2d.matmul(cols)
+    else:
+        out = bias.view(1, o, 1).repeat(n, 1, ho * wo)  # repeat always copies: the bias is never written
+        out.baddbmm_(w2d.expand(n, -1, -1), cols)
+    return out.view(n, o, ho, wo)
+
+
+def weight_grad(grad, x, kernel, stride, padding, dilation, workspace):
+    """dL/dW = sum over images of G_n X_n^T, with G_n (O, Ho*Wo) and X_n the columns of image n of ``x``.
+
+    The columns are rebuilt here rather than kept from the forward pass: an extra strided copy, but only
+    one layer's columns ever exist at a time.
+
+    A batched GEMM then a sum over images makes an (N, O, C*kh*kw) intermediate; one GEMM over all images
+    needs G and X laid out image-major first (two copies). Whichever moves less memory is used.
+    """
+    cols, _, _ = columns(x, kernel, stride, padding, dilation, workspace, "cols")
+    n, o = grad.shape[:2]
+    k, pixels = cols.shape[1:]
+    g = grad.reshape(n, o, pixels)
+    if o * k <= pixels * (o + k):
+        return g.matmul(cols.transpose(1, 2)).sum(0)
+    return g.transpose(0, 1).reshape(o, n * pixels).mm(cols.transpose(0, 1).reshape(k, n * pixels).t())
+
+
+def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace):
+    """Return dL/dx of a convolution from dL/dout.
+
+    For stride 1 and padding <= dilation * (kernel - 1), dL/dx[c, y, x] = sum over o, i, j of
+    dL/dout[o, y + p - d i, x + p - d j] W[o, c, i, j]: a convolution of dL/dout, padded by d (k - 1) - p,
+    with the kernel flipped in space and transposed in channels. Otherwise fold scatters W^T G back.
+    """
+    (kh, kw), (dh, dw) = weight.shape[2:], dilation
+    n, c, h, w = x_shape
+    reach = (dh * (kh - 1), dw * (kw - 1))
+    # The convolution form builds O*kh*kw rows per input pixel, fold C*kh*kw per output pixel: take the smaller.
+    smaller = weight.shape[0] * h * w <= c * grad.shape[2] * grad.shape[3]
+    if stride == (1, 1) and padding[0] <= reach[0] and padding[1] <= reach[1] and smaller:
+        flipped = weight.flip(2, 3).transpose(0, 1)
+        pad = (reach[0] - padding[0], reach[1] - padding[1])
+        cols, _, _ = columns(grad, (kh, kw), (1, 1), pad, dilation, workspace, "grad_cols")
+        return flipped.reshape(c, -1).matmul(cols).view(n, c, h, w)
+    grad_cols = weight.reshape(weight.shape[0], -1).t().matmul(grad.reshape(n, weight.shape[0], -1))
+    if n * c * h * w < SMALL:
+        return fold(grad_cols, (h, w), (kh, kw), dilation=dilation, padding=padding, stride=stride)
+    return scatter_columns(grad_cols, x_shape, (kh, kw), stride, padding, dilation)
+
+
+def scatter_columns(cols, shape, kernel, stride, padding, dilation):
+    """col2im by kh*kw strided additions (about twice as fast as fold here); returns a fresh tensor.
+
+    Kernel tap (i, j) of every output pixel read the padded input at (d_h i + s_h y, d_w j + s_w x), so its
+    column rows are added back onto that strided grid; the padding is cropped at the end.
+
+    Shape:
+        cols (N, C*kh*kw, Ho*Wo) -> (N, C, H, W)
+    """
+    n, c, h, w = shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    out = cols.new_zeros((n, c, h + 2 * ph, w + 2 * pw))
+    ho, wo = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    taps = cols.view(n, c, kh, kw, ho, wo)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw] += taps[:, :, i, j]
+    return out[:, :, ph:ph + h, pw:pw + w]

@@ -1,0 +1,41 @@
+"""One training step (forward, MSE, backward, SGD step) of the course network: from scratch vs its torch twin.
+
+Run with ``python -m pytest benchmarks --benchmark-json=FILE`` or ``python bin/benchmark``.
+Each benchmark's ``extra_info`` records what the report needs (images per step, FLOPs).
+"""
+import pytest
+import torch
+
+from conftest import BATCHES, WIDTHS, synchronize
+from Miniproject_2.others import networks
+from others.flops import course_training_flops
+from others.twin import ScratchStep, TwinStep, twin_of
+
+SIZE = 32
+
+
+def make_step(impl, width, device):
+    torch.manual_seed(0)
+    net = networks.build({"name": "course", "width": width}).to(device)
+    if impl == "scratch":
+        return ScratchStep(net)
+    return TwinStep(twin_of(net, {"name": "course", "width": width}))
+
+
+@pytest.mark.parametrize("impl", ["scratch", "twin"])
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("batch", BATCHES)
+def test_train_step(benchmark, impl, width, batch, device):
+    step = make_step(impl, width, device)
+    x = torch.rand(batch, 3, SIZE, SIZE, device=device)
+    y = torch.rand(batch, 3, SIZE, SIZE, device=device)
+
+    def run():
+        step(x, y)
+        synchronize(device)
+
+    benchmark.group = f"train {device} C={width} batch={batch}"
+    benchmark.extra_info.update(impl=impl, width=width, batch=batch, device=device, size=SIZE,
+                                flops=course_training_flops(width, batch, SIZE))
+    rounds = max(3, min(50, 2048 // batch))
+    benchmark.pedantic(run, rounds=rounds, warmup_rounds=2)

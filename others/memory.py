@@ -1,0 +1,39 @@
+"""Peak memory of one training step, measured in a fresh process per implementation (ru_maxrss)."""
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = """
+import json, resource, sys
+sys.path.insert(0, {root!r})
+import torch
+from Miniproject_2.others import networks
+from others.twin import ScratchStep, TwinStep, twin_of
+impl, width, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+torch.manual_seed(0)
+net = networks.build({{"name": "course", "width": width}})
+step = ScratchStep(net) if impl == "scratch" else TwinStep(twin_of(net, {{"name": "course", "width": width}}))
+x, y = torch.rand(batch, 3, 32, 32), torch.rand(batch, 3, 32, 32)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+for _ in range(3):
+    step(x, y)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"before_kib": before, "peak_kib": after}}))
+"""
+
+
+def peak_step_memory(impl, width, batch):
+    """Return {"before_kib", "peak_kib", "step_kib"}: resident memory before and after three steps, and the rise."""
+    done = subprocess.run([sys.executable, "-c", PROBE.format(root=str(ROOT)), impl, str(width), str(batch)],
+                          capture_output=True, text=True, check=True)
+    record = json.loads(done.stdout.strip().splitlines()[-1])
+    record["step_kib"] = record["peak_kib"] - record["before_kib"]
+    return record
+
+
+if __name__ == "__main__":
+    print(peak_step_memory(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))

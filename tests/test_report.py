@@ -1,0 +1,34 @@
+"""The benchmark report from a pytest-benchmark JSON file."""
+import json
+
+from others import report
+
+
+def fake_run(path):
+    benchmarks = []
+    for width in (16, 48):
+        for batch in (1, 64):
+            for impl, seconds in (("scratch", 0.01 * batch), ("twin", 0.02 * batch)):
+                benchmarks.append({"name": f"test_train_step[cpu-{batch}-{width}-{impl}]",
+                                   "stats": {"median": seconds},
+                                   "extra_info": {"impl": impl, "width": width, "batch": batch, "device": "cpu",
+                                                  "flops": 1e9 * batch}})
+    benchmarks.append({"name": "test_matmul_2048[cpu]", "stats": {"median": 0.1},
+                       "extra_info": {"device": "cpu", "flops": 2 * 2048 ** 3}})
+    for impl, seconds in (("scratch", 0.05), ("twin", 0.1)):
+        benchmarks.append({"name": f"test_predict[cpu-16-{impl}]", "stats": {"median": seconds},
+                           "extra_info": {"impl": impl, "width": 16, "batch": 100, "device": "cpu"}})
+    path.write_text(json.dumps({"benchmarks": benchmarks, "machine_info": {"cpu": {"count": 2}}}))
+
+
+def test_report_tables_ratios_and_figure(tmp_path):
+    fake_run(tmp_path / "run.json")
+    memory = {"scratch": {"step_kib": 2048}, "twin": {"step_kib": 4096}}
+    text = report.write(tmp_path / "run.json", tmp_path / "run.md", memory)
+    assert "| 48 | 64 | 100 | 50 | 2.00 |" in text
+    assert "4 of 4 configurations at 1.5x or more" in text
+    assert "| 16 | 2,000 | 1,000 | 2.00 |" in text  # predict
+    assert "| scratch | 2 |" in text and "| twin | 4 |" in text
+    png = tmp_path / "run-cpu-figure4.png"
+    assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "run.md").read_text() == text

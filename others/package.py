@@ -39,6 +39,7 @@ def build(scipers, out_dir=ROOT, folder=SUBMISSION):
         if not (folder / required).is_file():
             raise FileNotFoundError(f"{folder / required} is missing; the submission needs it")
     target = Path(out_dir) / f"{project_name(scipers)}.zip"
+    target.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in submission_files(folder):
             archive.write(path, Path("Miniproject_2") / path.relative_to(folder))

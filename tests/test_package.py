@@ -31,7 +31,7 @@ def test_zip_holds_the_submission_without_strays(tmp_path):
     (folder / ".DS_Store").write_bytes(b"x")
     (folder / ".bestmodel.pth.abc.tmp").write_bytes(b"x")
     (folder / "Report_2.pdf").write_bytes(b"%PDF-1.4")
-    target = package.build(["123456"], tmp_path, folder)
+    target = package.build(["123456"], tmp_path / "new" / "folder", folder)  # made when absent
     names = zipfile.ZipFile(target).namelist()
     assert target.name == "Proj_123456.zip"
     assert all(n.startswith("Miniproject_2/") for n in names)

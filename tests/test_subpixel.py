@@ -22,25 +22,37 @@ def test_supported(scale, kernel, padding, expected):
     assert not subpixel.supported(scale, kernel, (2, 2), padding, (1, 1))
 
 
+GEOMETRIES = [((2, 2), (3, 3), (1, 1)), ((3, 2), (5, 3), (2, 1)), ((2, 2), (1, 1), (0, 0)), ((2, 2), (5, 5), (2, 2))]
+
+
+def compact_forward(x, w, scale, padding):
+    """The fused computation spelled out with torch's conv2d: fold into phase windows, convolve, gather."""
+    compact, pad = subpixel.fold_weight(w, scale, padding)
+    windows = tuple(subpixel.phase_windows(s, k, p) for s, k, p in zip(scale, w.shape[2:], padding))
+    y = F.conv2d(x, compact, padding=pad)
+    return subpixel.gather_phases(y, scale, windows, x.shape[2:]), compact, windows, y
+
+
 @settings(max_examples=30)
-@given(st.sampled_from([((2, 2), (3, 3), (1, 1)), ((3, 2), (5, 3), (2, 1)), ((2, 2), (1, 1), (0, 0))]),
-       st.integers(0, 2**31 - 1))
-def test_folded_convolution_equals_upsample_then_conv(geometry, seed):
+@given(st.sampled_from(GEOMETRIES), st.integers(0, 2**31 - 1))
+def test_compact_convolution_equals_upsample_then_conv(geometry, seed):
     scale, kernel, padding = geometry
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(2, 3, 5, 4, generator=gen, dtype=torch.float64)
     w = torch.randn(4, 3, *kernel, generator=gen, dtype=torch.float64)
-    folded, pad = subpixel.fold_weight(w, scale, padding)
-    fused = subpixel.pixel_shuffle(F.conv2d(x, folded, padding=pad), scale)
+    fused, compact, windows, y = compact_forward(x, w, scale, padding)
     plain = F.conv2d(F.interpolate(x, scale_factor=scale, mode="nearest"), w, padding=padding)
     torch.testing.assert_close(fused, plain)
-    # <fold(w), v> = <w, unfold(v)>: unfold_weight_grad is the adjoint of fold_weight
-    v = torch.randn(folded.shape, generator=gen, dtype=torch.float64)
-    torch.testing.assert_close((folded * v).sum(), (w * subpixel.unfold_weight_grad(v, w.shape, scale, padding)).sum())
+    # each adjoint satisfies <A u, v> = <u, A* v>
+    v = torch.randn(compact.shape, generator=gen, dtype=torch.float64)
+    torch.testing.assert_close((compact * v).sum(), (w * subpixel.unfold_weight_grad(v, w.shape, scale, padding)).sum())
+    g = torch.randn(fused.shape, generator=gen, dtype=torch.float64)
+    torch.testing.assert_close((fused * g).sum(), (y * subpixel.scatter_phases(g, scale, windows, y.shape)).sum())
 
 
-def test_pixel_shuffles_are_inverse():
-    x = torch.randn(2, 12, 3, 5)
-    y = subpixel.pixel_shuffle(x, (2, 2))
-    assert y.shape == (2, 3, 6, 10)
-    torch.testing.assert_close(subpixel.pixel_unshuffle(y, (2, 2)), x, rtol=0, atol=0)
+def test_the_course_block_skips_the_zero_taps():
+    """Nearest x2 then a 3x3 conv: each phase needs a 2x2 window of the 3x3 folded kernel, 4 of 9 taps."""
+    assert subpixel.phase_windows(2, 3, 1) == (2, [0, 1])
+    compact, pad = subpixel.fold_weight(torch.ones(5, 4, 3, 3), (2, 2), (1, 1))
+    assert compact.shape == (4 * 5, 4, 2, 2) and pad == (1, 1)
+    assert compact.sum() == 4 * 5 * 4 * 9  # every tap of every phase lands in its window

@@ -3,9 +3,10 @@
 Along one dimension, with scale s, kernel k and padding p (2p = k - 1), the output pixel Y = s q + a
 (phase a in [0, s)) reads upsampled pixels Y + i - p, i.e. input pixels q + m with m = floor((a + i - p) / s).
 So each phase is a convolution of the low-resolution input with the folded kernel
-W_a[m] = sum of w[i] over the i with floor((a + i - p) / s) = m, and all s*s phases together are one
-convolution with s*s*O output channels, followed by a pixel shuffle. The upsampled image (s*s times larger)
-and its s*s times larger columns are never built.
+W_a[m] = sum of w[i] over the i with floor((a + i - p) / s) = m. Each W_a is non-zero only on a window of
+k2 offsets (for s = 2, k = 3: 2 of 3), so all s*s phases together are one convolution with s*s*O output
+channels and k2 x k2 kernels, each phase read from the output at its window's offset and interleaved
+(``gather_phases``). The upsampled image (s*s times larger), its columns, and the zero taps are never touched.
 """
 
 
@@ -31,55 +32,84 @@ _TAP_MATRICES = {}
 
 
 def tap_matrix(scale, kernel, padding, like):
-    """Return A (scale * K', kernel) with A[a * K' + m, i] = 1 when tap i of phase a lands on offset m.
+    """Return A (scale * k2, kernel): A[a * k2 + t, i] = 1 when tap i of phase a lands on offset t of the
+    phase's window (``phase_windows``) of the folded kernel.
 
     Cached per geometry, dtype and device: the matrices are constants, and building one takes many tiny ops.
     """
     key = (scale, kernel, padding, like.dtype, like.device)
     if key not in _TAP_MATRICES:
-        pad, entries = taps(scale, kernel, padding)
-        size = 2 * pad + 1
-        rows = [[0.0] * kernel for _ in range(scale * size)]
+        _, entries = taps(scale, kernel, padding)
+        k2, starts = phase_windows(scale, kernel, padding)
+        rows = [[0.0] * kernel for _ in range(scale * k2)]
         for phase, i, m in entries:
-            rows[phase * size + m][i] = 1.0
+            rows[phase * k2 + m - starts[phase]][i] = 1.0
         _TAP_MATRICES[key] = like.new_tensor(rows)
     return _TAP_MATRICES[key]
 
 
 def fold_weight(weight, scale, padding):
-    """Return the folded kernel (sh*sw*O, C, K'h, K'w), rows ordered (phase_h, phase_w, o), and its padding.
+    """Return the compact per-phase kernels (sh*sw*O, C, k2h, k2w), rows ordered (phase_h, phase_w, o), and
+    the padding of the low-resolution convolution.
 
-    folded[a, b, o, c] = A_h[a] w[o, c] A_w[b]^T, with the tap matrices of ``tap_matrix``; computed as two
-    plain GEMMs (one per spatial dimension) rather than O*C tiny ones.
+    Phase (a, b)'s kernel is A_h[a] w[o, c] A_w[b]^T with the tap matrices of ``tap_matrix``: the folded
+    kernel restricted to the window holding its non-zero taps. Computed as two plain GEMMs (one per spatial
+    dimension) rather than O*C tiny ones.
     """
     (sh, sw), (o, c, kh, kw) = scale, weight.shape
     a_h, a_w = tap_matrix(sh, kh, padding[0], weight), tap_matrix(sw, kw, padding[1], weight)
     kh2, kw2 = a_h.shape[0] // sh, a_w.shape[0] // sw
-    rows = a_h.mm(weight.permute(2, 0, 1, 3).reshape(kh, -1))  # (sh*K'h, O*C*kw)
-    both = rows.view(-1, kw).mm(a_w.t())  # (sh*K'h*O*C, sw*K'w)
-    folded = both.view(sh, kh2, o, c, sw, kw2).permute(0, 4, 2, 3, 1, 5).reshape(sh * sw * o, c, kh2, kw2)
-    return folded, ((kh2 - 1) // 2, (kw2 - 1) // 2)
+    rows = a_h.mm(weight.permute(2, 0, 1, 3).reshape(kh, -1))  # (sh*k2h, O*C*kw)
+    both = rows.view(-1, kw).mm(a_w.t())  # (sh*k2h*O*C, sw*k2w)
+    compact = both.view(sh, kh2, o, c, sw, kw2).permute(0, 4, 2, 3, 1, 5).reshape(sh * sw * o, c, kh2, kw2)
+    return compact, (taps(sh, kh, padding[0])[0], taps(sw, kw, padding[1])[0])
 
 
-def unfold_weight_grad(grad_folded, weight_shape, scale, padding):
-    """The adjoint of ``fold_weight``: dL/dw[o, c] = A_h^T dL/dW'[o, c] A_w, phases laid side by side."""
+def unfold_weight_grad(grad_compact, weight_shape, scale, padding):
+    """The adjoint of ``fold_weight``: dL/dw[o, c] = sum over phases of A_h[a]^T dL/dW'[a, b, o, c] A_w[b]."""
     (sh, sw), (o, c, kh, kw) = scale, weight_shape
-    a_h, a_w = tap_matrix(sh, kh, padding[0], grad_folded), tap_matrix(sw, kw, padding[1], grad_folded)
+    a_h, a_w = tap_matrix(sh, kh, padding[0], grad_compact), tap_matrix(sw, kw, padding[1], grad_compact)
     kh2, kw2 = a_h.shape[0] // sh, a_w.shape[0] // sw
-    g = grad_folded.reshape(sh, sw, o, c, kh2, kw2).permute(0, 4, 2, 3, 1, 5).reshape(sh * kh2, -1)
-    rows = a_h.t().mm(g)  # (kh, O*C*sw*K'w)
+    g = grad_compact.reshape(sh, sw, o, c, kh2, kw2).permute(0, 4, 2, 3, 1, 5).reshape(sh * kh2, -1)
+    rows = a_h.t().mm(g)  # (kh, O*C*sw*k2w)
     both = rows.view(-1, sw * kw2).mm(a_w)  # (kh*O*C, kw)
     return both.view(kh, o, c, kw).permute(1, 2, 0, 3).contiguous()
 
 
-def pixel_shuffle(x, scale):
-    """(N, sh*sw*O, H, W) with channels ordered (phase_h, phase_w, o) -> (N, O, H*sh, W*sw)."""
-    (sh, sw), (n, _, h, w) = scale, x.shape
-    return x.view(n, sh, sw, -1, h, w).permute(0, 3, 4, 1, 5, 2).reshape(n, -1, h * sh, w * sw)
+def phase_windows(scale, kernel, padding):
+    """Return ``(k2, starts)`` along one dimension: each phase's non-zero taps fit in a window of k2 offsets
+    of the folded kernel, starting at ``starts[phase]`` (kept inside the folded kernel)."""
+    pad, entries = taps(scale, kernel, padding)
+    low = [min(m for a, _, m in entries if a == phase) for phase in range(scale)]
+    high = [max(m for a, _, m in entries if a == phase) for phase in range(scale)]
+    k2 = max(h - l + 1 for l, h in zip(low, high))
+    return k2, [min(l, 2 * pad + 1 - k2) for l in low]
 
 
-def pixel_unshuffle(x, scale):
-    """The inverse of ``pixel_shuffle``: (N, O, H*sh, W*sw) -> (N, sh*sw*O, H, W)."""
-    (sh, sw), (n, o, hs, ws) = scale, x.shape
+def gather_phases(y, scale, windows, size):
+    """Interleave the phases of the compact convolution's output into the upsampled output.
+
+    Shape:
+        y (N, sh*sw*O, H', W') -> (N, O, H*sh, W*sw), with out[:, :, a::sh, b::sw] = phase (a, b) shifted.
+    """
+    (sh, sw), ((_, rows), (_, cols)), (h, w) = scale, windows, size
+    n = y.shape[0]
+    phases = y.view(n, sh, sw, -1, y.shape[2], y.shape[3])
+    out = y.new_empty((n, phases.shape[3], h * sh, w * sw))
+    for a in range(sh):
+        for b in range(sw):
+            out[:, :, a::sh, b::sw] = phases[:, a, b, :, rows[a]:rows[a] + h, cols[b]:cols[b] + w]
+    return out
+
+
+def scatter_phases(grad, scale, windows, y_shape):
+    """The adjoint of ``gather_phases``: the output gradient laid back on the compact output's grid."""
+    (sh, sw), ((_, rows), (_, cols)) = scale, windows
+    n, _, hs, ws = grad.shape
     h, w = hs // sh, ws // sw
-    return x.reshape(n, o, h, sh, w, sw).permute(0, 3, 5, 1, 2, 4).reshape(n, sh * sw * o, h, w)
+    out = grad.new_zeros(y_shape)
+    phases = out.view(n, sh, sw, -1, y_shape[2], y_shape[3])
+    for a in range(sh):
+        for b in range(sw):
+            phases[:, a, b, :, rows[a]:rows[a] + h, cols[b]:cols[b] + w] = grad[:, :, a::sh, b::sw]
+    return out

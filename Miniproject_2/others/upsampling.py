@@ -73,38 +73,50 @@ class Upsampling(Module):
         return self.conv.bias
 
     def forward(self, input):
-        """Upsample ``input`` then convolve it (as one low-resolution convolution when ``subpixel`` applies)."""
+        """Upsample ``input`` then convolve it (as one low-resolution convolution when ``subpixel`` applies).
+
+        Fused, each phase (a, b) of the output, out[:, :, a::sh, b::sw], is a window of one convolution of the
+        input with the per-phase compact kernels (``subpixel.fold_weight``).
+        """
         check_input(self, input, self.conv.in_channels)
         conv, scale = self.conv, self.upsample.scale_factor
         if not subpixel.supported(scale, conv.kernel_size, conv.stride, conv.padding, conv.dilation):
             self.save_for_backward(None)
             return conv.forward(self.upsample.forward(input))
         check_like(self, "input", input, conv.weight)
-        folded, pad = subpixel.fold_weight(conv.weight, scale, conv.padding)
+        compact, pad, windows = self._compact_weight()
         bias = None if conv.bias is None else conv.bias.repeat(scale[0] * scale[1])
         workspace = conv_ops.SHARED if self.training else conv_ops.Workspace()
-        out = conv_ops.forward(input, folded, bias, (1, 1), pad, (1, 1), workspace)
-        self.save_for_backward((input, input._version, folded, pad))
-        return subpixel.pixel_shuffle(out, scale)
+        y = conv_ops.forward(input, compact, bias, (1, 1), pad, (1, 1), workspace)
+        self.save_for_backward((input, input._version, compact, pad, windows, tuple(y.shape)))
+        return subpixel.gather_phases(y, scale, windows, tuple(input.shape[2:]))
+
+    def _compact_weight(self):
+        """Return the per-phase compact kernels of the folded convolution, its padding and the phase windows."""
+        conv, scale = self.conv, self.upsample.scale_factor
+        compact, pad = subpixel.fold_weight(conv.weight, scale, conv.padding)
+        windows = tuple(subpixel.phase_windows(s, k, p) for s, k, p in zip(scale, conv.kernel_size, conv.padding))
+        return compact, pad, windows
 
     def backward(self, gradwrtoutput):
         """Back through the convolution, then the upsampling (through the folded convolution when fused).
 
-        Fused: with G' the pixel-unshuffled gradient, dL/dW' = sum over images of G' X^T, dL/dw is its
-        unfolding (``subpixel.unfold_weight_grad``), and dL/dinput is the input gradient of the folded conv.
+        Fused: with G' the output gradient laid back on the compact convolution's grid (``scatter_phases``),
+        dL/dW' = sum over images of G' X^T, dL/dw its unfolding (``unfold_weight_grad``), and dL/dinput the
+        compact convolution's input gradient.
         """
         (fused,) = self.saved()
         if fused is None:
             return self.upsample.backward(self.conv.backward(gradwrtoutput))
-        input, version, folded, pad = fused
+        input, version, compact, pad, windows, y_shape = fused
         check_unchanged(self, input, version)
         conv, scale = self.conv, self.upsample.scale_factor
         shape = n, _, h, w = tuple(input.shape)
         check_grad(self, gradwrtoutput, (n, conv.out_channels, h * scale[0], w * scale[1]))
-        g = subpixel.pixel_unshuffle(gradwrtoutput, scale)
-        grad_folded = conv_ops.weight_grad(g, input, tuple(folded.shape[2:]), (1, 1), pad, (1, 1),
-                                           conv_ops.SHARED).view(folded.shape)
-        conv._gradients["weight"] += subpixel.unfold_weight_grad(grad_folded, conv.weight.shape, scale, conv.padding)
+        g = subpixel.scatter_phases(gradwrtoutput, scale, windows, y_shape)
+        grad_compact = conv_ops.weight_grad(g, input, tuple(compact.shape[2:]), (1, 1), pad, (1, 1),
+                                            conv_ops.SHARED).view(compact.shape)
+        conv._gradients["weight"] += subpixel.unfold_weight_grad(grad_compact, conv.weight.shape, scale, conv.padding)
         if conv.bias is not None:
             conv._gradients["bias"] += gradwrtoutput.sum((0, 2, 3))
-        return conv_ops.input_grad(g, folded, shape, (1, 1), pad, (1, 1), conv_ops.SHARED)
+        return conv_ops.input_grad(g, compact, shape, (1, 1), pad, (1, 1), conv_ops.SHARED)

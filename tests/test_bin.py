@@ -80,3 +80,15 @@ def test_killed_training_leaves_a_loadable_model(tiny_data, tmp_path):
     process.send_signal(signal.SIGKILL)
     process.wait()
     Model().load_pretrained_model(out)  # raises if the file is torn
+
+
+def test_train_can_start_from_a_model_file_at_a_given_rate(tiny_data, tmp_path):
+    done = run("train", "--epochs", "1", "--data", str(tiny_data), "--out", str(tmp_path / "m.pth"), "--history",
+               str(tmp_path / "h.json"), "--checkpoint", str(tmp_path / "c.pt"),
+               "--from", str(ROOT / "Miniproject_2" / "bestmodel.pth"), "--lr", "2e-5")
+    assert done.returncode == 0, done.stderr
+    record = json.loads((tmp_path / "h.json").read_text())
+    assert record["recipe"]["lr"] == 2e-5
+    assert record["epochs"][0]["val_psnr_db"] > record["noisy_psnr_db"] + 3  # it started from the trained model
+    bad = run("train", "--epochs", "1", "--data", str(tiny_data), "--from", str(tmp_path / "missing.pth"))
+    assert bad.returncode == 1 and "bin/train" in bad.stderr and "Traceback" not in bad.stderr

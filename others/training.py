@@ -7,13 +7,7 @@ import torch
 from tqdm import tqdm
 
 from others.files import remove_stale_temporaries, save_atomic, write_text_atomic
-from others.metrics import psnr
-
-
-def validation_psnr(model, val_input, val_target, batch=100):
-    """PSNR of ``model.predict`` on the validation set, predicted in batches of 100 as the course does."""
-    outputs = [model.predict(val_input[b:b + batch]).cpu() for b in range(0, val_input.shape[0], batch)]
-    return psnr(torch.cat(outputs) / 255.0, val_target.double() / 255.0)
+from others.metrics import psnr, validation_psnr
 
 
 def tqdm_progress(bar):

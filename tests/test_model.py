@@ -217,3 +217,19 @@ def test_load_refuses_unknown_architecture(model, tmp_path):
     model.save(tmp_path / "m.pth")
     with pytest.raises(ValueError, match="architecture"):
         Model().load_pretrained_model(tmp_path / "m.pth")
+
+
+def test_fine_tuning_a_loaded_model_ends_at_the_mean_of_its_weights(tmp_path):
+    """After load_pretrained_model, train() returns the running mean of the loaded and every step's weights."""
+    x = torch.randint(0, 256, (5, 3, 8, 8), dtype=torch.uint8)  # one batch: the shuffle cannot differ
+    averaged, plain = Model(), Model()
+    for m in (averaged, plain):
+        m.progress = lambda *args: None
+        m.load_pretrained_model()
+    plain._average = False
+    start = [p.clone() for p, _ in plain.net.param()]
+    averaged.train(x, x.flip(0), 1)
+    plain.train(x, x.flip(0), 1)
+    assert any(not torch.equal(a, p) for a, (p, _) in zip(start, plain.net.param()))
+    for w0, (w1, _), (mean, _) in zip(start, plain.net.param(), averaged.net.param()):
+        torch.testing.assert_close(mean, (w0 + w1) / 2, rtol=1e-5, atol=1e-7)

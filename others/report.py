@@ -63,6 +63,22 @@ def figure4(rows, path):
     plt.close(fig)
 
 
+def model_train_lines(times, info):
+    """Markdown rows for the Model.train benchmark (the shipped network), scaled to 50,000 pairs."""
+    keys = sorted(k for k in times if k[0] == "model_train" and k[4] == "scratch")
+    if not keys:
+        return []
+    lines = ["## Model.train with the shipped network, one epoch of 50,000 pairs (scaled from 1,024)", "",
+             f"Network: `{info[keys[0]]['architecture']}`, batch {keys[0][3]}, same loop for both.", "",
+             "| device | ours (s) | PyTorch twin (s) | ours / PyTorch speed |", "|---|---|---|---|"]
+    for key in keys:
+        ours, twin = times[key], times.get(key[:4] + ("twin",))
+        scale = 50000 / info[key]["images"]
+        theirs = "" if twin is None else f"{twin * scale:.0f} | {twin / ours:.2f} |"
+        lines.append(f"| {key[1]} | {ours * scale:.0f} | {theirs}")
+    return lines + [""]
+
+
 def write(json_path, out_md, memory=None):
     """Write the Markdown report (and its PNG) for one benchmark JSON; return the Markdown text."""
     times, info, machine = load(json_path)
@@ -97,6 +113,7 @@ def write(json_path, out_md, memory=None):
             lines += ["Predict, batch 100:", "", "| C | ours img/s | PyTorch img/s | ratio |", "|---|---|---|---|"]
             lines += [f"| {w} | {100 / o:,.0f} | {100 / t:,.0f} | {t / o:.2f} |" for w, o, t in predict]
             lines.append("")
+    lines += model_train_lines(times, info)
     if memory:
         lines += ["## Peak memory of a training step (batch 256, C = 48, resident set rise over three steps)", "",
                   "| implementation | MiB |", "|---|---|"]

@@ -21,9 +21,10 @@ def tqdm_progress(bar):
 
 def save_checkpoint(path, model, epoch, best, history):
     """Atomically write everything needed to continue the run after ``epoch``."""
+    schedule = None if model.schedule is None else model.schedule.state_dict()
     save_atomic({"epoch": epoch, "best": best, "history": history, "architecture": model.architecture,
                  "weights": dict(model.net.state_dict()), "optimizer": model.optimizer.state_dict(),
-                 "rng": torch.get_rng_state()}, path)
+                 "schedule": schedule, "rng": torch.get_rng_state()}, path)
 
 
 def load_checkpoint(path, model):
@@ -35,11 +36,14 @@ def load_checkpoint(path, model):
         raise ValueError(f"checkpoint {path} is for {state['architecture']}, the model is {model.architecture}")
     model.net.load_state_dict(state["weights"])
     model.optimizer.load_state_dict(state["optimizer"])
+    if state["schedule"] is not None:
+        model.plan(1, 1)  # a schedule object to restore into; its length comes from the checkpoint
+        model.schedule.load_state_dict(state["schedule"])
     torch.set_rng_state(state["rng"])
     return state["epoch"], state["best"], state["history"]
 
 
-def run(model, data, epochs, out, history_path, checkpoint, resume=False):
+def run(model, data, epochs, out, history_path, checkpoint, resume=False, start=None):
     """Train ``model`` up to epoch ``epochs``; save it to ``out`` whenever the validation PSNR improves.
 
     Args:
@@ -49,6 +53,7 @@ def run(model, data, epochs, out, history_path, checkpoint, resume=False):
         out: model file, written atomically on improvement only.
         history_path: JSON history, rewritten after every epoch.
         checkpoint: file written after every epoch, from which ``resume=True`` continues.
+        start: the model file the weights were loaded from, if any (recorded in the history).
 
     Returns:
         The history dict.
@@ -60,10 +65,18 @@ def run(model, data, epochs, out, history_path, checkpoint, resume=False):
         done, best, history = load_checkpoint(checkpoint, model)
         if done >= epochs:
             raise ValueError(f"the checkpoint is already at epoch {done}; raise --epochs above it to go on")
+        planned = history.get("planned_epochs")
+        if planned is not None and planned != epochs:  # a schedule spans the planned epochs, no more, no fewer
+            raise ValueError(f"the checkpoint's learning-rate schedule runs over {planned} epochs; resume with "
+                             f"--epochs {planned}, or go on from the model file with --from")
     else:
         done, best = 0, None
-        history = {"architecture": model.architecture, "recipe": model.recipe, "train_size": train_input.shape[0],
+        model.plan(epochs, train_input.shape[0])
+        history = {"architecture": model.architecture, "recipe": model.recipe,
+                   "planned_epochs": None if model.schedule is None else epochs, "train_size": train_input.shape[0],
                    "noisy_psnr_db": psnr(val_input.double() / 255, val_target.double() / 255), "epochs": []}
+        if start is not None:
+            history["from"] = str(start)
     for epoch in range(done + 1, epochs + 1):
         with tqdm(desc=f"epoch {epoch}/{epochs}", unit="img", dynamic_ncols=True) as bar:
             model.progress = tqdm_progress(bar)

@@ -42,3 +42,29 @@ def check_module(module, reference, x, dtype=torch.float64, params=("weight", "b
         if leaf is not None:
             assert_close(module.grad(name), leaf.grad, dtype, f"gradient of {name}")
     return out
+
+
+def check_network(net, twin, x, dtype=torch.float64, seed=0):
+    """Compare a from-scratch network with a torch.nn ``twin`` of the same parameter names, via autograd.
+
+    The twin gets the network's weights in float64; output, input gradient and every parameter gradient
+    of ``net`` (run in ``dtype``) must match.
+    """
+    net.to(dtype)
+    twin = twin.double()
+    with torch.no_grad():
+        twin.load_state_dict({k: v.double() for k, v in net.state_dict().items()})
+    x = x.to(dtype).double()
+    x64 = x.clone().requires_grad_()
+    with torch.enable_grad():
+        expected = twin(x64)
+        upstream = torch.randn(expected.shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+        upstream = upstream.to(dtype).double()
+        expected.backward(upstream)
+    out = net.forward(x.to(dtype))
+    assert_close(out, expected.detach(), dtype, "output")
+    assert_close(net.backward(upstream.to(dtype)), x64.grad, dtype, "input gradient")
+    grads = dict(twin.named_parameters())
+    assert sorted(grads) == sorted(net.state_dict()), "parameter names differ"
+    for name, p in grads.items():
+        assert_close(net.grad(name), p.grad, dtype, f"gradient of {name}")

@@ -12,7 +12,7 @@ import torch
 
 from conftest import ROOT
 
-SCRIPTS = ["train", "make-data", "package"]
+SCRIPTS = ["train", "make-data", "package", "denoise"]
 
 
 def run(script, *args):
@@ -58,6 +58,11 @@ def test_train_resumes_from_its_checkpoint(tiny_data, tmp_path):
     common = ["--data", str(tiny_data), "--out", str(tmp_path / "m.pth"), "--history", str(tmp_path / "h.json"),
               "--checkpoint", str(tmp_path / "c.pt")]
     assert run("train", "--epochs", "1", *common).returncode == 0
+    done = run("train", "--epochs", "2", "--resume", *common)  # its cosine schedule ended with epoch 1
+    assert done.returncode == 1 and "resume with --epochs 1" in done.stderr
+    # fine-tuning from a model file runs at a constant rate: such a run can be extended
+    common += ["--from", str(ROOT / "Miniproject_2" / "bestmodel.pth")]
+    assert run("train", "--epochs", "1", *common).returncode == 0
     done = run("train", "--epochs", "2", "--resume", *common)
     assert done.returncode == 0, done.stderr
     assert [e["epoch"] for e in json.loads((tmp_path / "h.json").read_text())["epochs"]] == [1, 2]
@@ -92,3 +97,52 @@ def test_train_can_start_from_a_model_file_at_a_given_rate(tiny_data, tmp_path):
     assert record["epochs"][0]["val_psnr_db"] > record["noisy_psnr_db"] + 3  # it started from the trained model
     bad = run("train", "--epochs", "1", "--data", str(tiny_data), "--from", str(tmp_path / "missing.pth"))
     assert bad.returncode == 1 and "bin/train" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_denoise_writes_png_and_comparison_and_reports_psnr(tmp_path):
+    from PIL import Image
+    from skimage import data
+    Image.fromarray(data.coffee()[:150, :170]).save(tmp_path / "coffee.jpg")
+    done = run("denoise", str(tmp_path / "coffee.jpg"), "--add-noise", "23", "--compare", "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr
+    before, after = map(float, re.search(r"PSNR ([\d.]+) dB noisy -> ([\d.]+) dB", done.stdout).groups())
+    assert after > before + 3
+    with Image.open(tmp_path / "o" / "coffee-denoised.png") as image:
+        assert image.size == (170, 150) and image.mode == "RGB"
+    with Image.open(tmp_path / "o" / "coffee-compare.png") as image:
+        assert image.size == (3 * 170, 150)
+
+
+def test_denoise_explains_bad_files(tmp_path):
+    (tmp_path / "notes.png").write_text("not an image")
+    done = run("denoise", str(tmp_path / "notes.png"))
+    assert done.returncode != 0 and "not an image" in done.stderr
+    done = run("denoise", str(tmp_path / "missing.png"))
+    assert done.returncode != 0 and "no such file" in done.stderr
+    done = run("denoise", str(tmp_path / "a.png"), str(tmp_path / "b.png"), "--clean", str(tmp_path / "c.png"))
+    assert done.returncode != 0 and "exactly one input" in done.stderr
+
+
+def test_train_runs_another_architecture_and_the_pytorch_twin_alike(tiny_data, tmp_path):
+    records = []
+    for extra in ([], ["--twin"]):
+        history = tmp_path / f"h{len(records)}.json"
+        done = run("train", "--epochs", "1", "--data", str(tiny_data), "--out", str(tmp_path / "m.pth"),
+                   "--history", str(history), "--checkpoint", str(tmp_path / "c.pt"), "--architecture",
+                   '{"name": "unet", "widths": [4, 8]}', "--batch-size", "16", "--train-size", "100",
+                   "--threads", "1", "--no-augment", *extra)
+        assert done.returncode == 0, done.stderr
+        records.append(json.loads(history.read_text()))
+    ours, twin = records
+    assert ours["architecture"] == {"name": "unet", "widths": [4, 8]} and ours["train_size"] == 100
+    assert ours["recipe"]["batch_size"] == 16 and ours["recipe"]["augment"] is False
+    assert abs(ours["epochs"][0]["val_psnr_db"] - twin["epochs"][0]["val_psnr_db"]) < 1e-3
+
+
+@pytest.mark.parametrize("args, words", [(["--architecture", "{bad"], "--architecture"),
+                                         (["--architecture", '{"name": "vgg"}'], "architecture must be"),
+                                         (["--batch-size", "0"], "--batch-size must be positive"),
+                                         (["--lr", "-1"], "--lr must be positive")])
+def test_train_explains_bad_options(tiny_data, args, words):
+    done = run("train", "--epochs", "1", "--data", str(tiny_data), *args)
+    assert done.returncode != 0 and words in done.stderr and "Traceback" not in done.stderr

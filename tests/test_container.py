@@ -1,9 +1,13 @@
-"""Sequential, and the course network of the seed report (Table I) against the same net built from torch.nn."""
+"""Containers: Sequential (and the course network of Table I against torch.nn), Identity, Concat and Add."""
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings, strategies as st
 
-from Miniproject_2.others import MSE, SGD, Conv2d, NearestUpsampling, ReLU, Sequential, Sigmoid
+from Miniproject_2.others import (MSE, SGD, Add, Concat, Conv2d, Identity, NearestUpsampling, ReLU, Sequential, Sigmoid,
+                                  TransposeConv2d, Upsampling)
+from oracle import check_network
+from strategies import dtypes, random_input
 
 
 def course_network(c):
@@ -69,3 +73,117 @@ def test_sequential_naming_indexing_and_errors():
     assert len(net.param()) == 4
     with pytest.raises(TypeError, match="argument 1"):
         Sequential(ReLU(), torch.nn.ReLU())
+
+
+def torch_equivalent(module):
+    """The torch.nn module computing what a from-scratch container tree computes (same parameter names)."""
+    from others import twin
+    kind = type(module).__name__
+    if kind == "Conv2d":
+        return torch.nn.Conv2d(module.in_channels, module.out_channels, module.kernel_size, module.stride,
+                               module.padding, module.dilation, bias=module.bias is not None)
+    if kind == "TransposeConv2d":
+        return torch.nn.ConvTranspose2d(module.in_channels, module.out_channels, module.kernel_size, module.stride,
+                                        module.padding, bias=module.bias is not None)
+    if kind == "Upsampling":
+        conv = module.conv
+        return UpsampleConv(conv.in_channels, conv.out_channels, conv.kernel_size, module.upsample.scale_factor,
+                            conv.stride, conv.padding)
+    if kind in ("Sequential", "Concat", "Add"):
+        children = [torch_equivalent(m) for m in module]
+        return torch.nn.Sequential(*children) if kind == "Sequential" else getattr(twin, kind)(children)
+    return {"Identity": torch.nn.Identity, "ReLU": torch.nn.ReLU, "Sigmoid": torch.nn.Sigmoid}[kind]()
+
+
+class UpsampleConv(torch.nn.Module):
+    """Nearest upsampling then a (strided) convolution, named like the from-scratch Upsampling block."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, scale_factor, stride, padding):
+        super().__init__()
+        self.upsample = torch.nn.Upsample(scale_factor=scale_factor)
+        self.conv = torch.nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding)
+
+    def forward(self, x):
+        return self.conv(self.upsample(x))
+
+
+@st.composite
+def branch_trees(draw, channels, depth=2):
+    """A random module mapping (N, channels, H, W) to (N, out, H, W); returns (module, out)."""
+    leaves = ["identity", "conv", "transpose", "upsampling"]
+    kind = draw(st.sampled_from(leaves + ["sequential", "concat", "add"] if depth else leaves))
+    if kind == "identity":
+        return Identity(), channels
+    if kind == "transpose":  # size-preserving, so that the branches' outputs line up
+        out = draw(st.integers(1, 3))
+        return TransposeConv2d(channels, out, 3, padding=1), out
+    if kind == "upsampling":  # x2 then a stride-2 convolution: the input's size again
+        out = draw(st.integers(1, 3))
+        return Upsampling(channels, out, 3, scale_factor=2, stride=2, padding=1), out
+    if kind == "conv":
+        out, k = draw(st.integers(1, 3)), draw(st.sampled_from([1, 3]))
+        return Conv2d(channels, out, k, padding=k // 2, bias=draw(st.booleans())), out
+    if kind == "sequential":
+        first, c = draw(branch_trees(channels, depth - 1))
+        second, out = draw(branch_trees(c, depth - 1))
+        return Sequential(first, draw(st.sampled_from([ReLU, Sigmoid]))(), second), out
+    branches = [draw(branch_trees(channels, depth - 1)) for _ in range(draw(st.integers(2, 3)))]
+    if kind == "concat":
+        return Concat(*(b for b, _ in branches)), sum(c for _, c in branches)
+    same = [b if c == channels else Sequential(b, Conv2d(c, channels, 1)) for b, c in branches]
+    return Add(*same), channels
+
+
+@settings(max_examples=60)
+@given(st.data(), st.integers(1, 3), st.integers(1, 3), st.integers(1, 7), st.integers(1, 7), dtypes,
+       st.integers(0, 2**31 - 1))
+def test_branch_containers_match_autograd(data, batch, channels, h, w, dtype, seed):
+    torch.manual_seed(seed)
+    net, _ = data.draw(branch_trees(channels))
+    check_network(net, torch_equivalent(net), random_input((batch, channels, h, w), seed), dtype, seed)
+
+
+def test_concat_splits_the_gradient_by_channels():
+    a, b = Conv2d(2, 3, 1), Conv2d(2, 1, 1)
+    x = torch.rand(2, 2, 4, 4)
+    out = Concat(a, Identity(), b).forward(x)
+    assert out.shape == (2, 6, 4, 4)
+    torch.testing.assert_close(out[:, 3:5], x)
+    grad = torch.zeros(2, 6, 4, 4)
+    grad[:, 3:5] = 1  # only the identity's channels: dL/dx = 1 and the convolutions get nothing
+    concat = Concat(a, Identity(), b)
+    concat.forward(x)
+    torch.testing.assert_close(concat.backward(grad), torch.ones(2, 2, 4, 4))
+    assert a.grad("weight").abs().sum() == 0 and b.grad("bias").abs().sum() == 0
+
+
+def test_add_does_not_write_into_its_input_or_gradient():
+    x, grad = torch.rand(1, 2, 3, 3), torch.rand(1, 2, 3, 3)
+    x0, grad0 = x.clone(), grad.clone()
+    add = Add(Identity(), Identity(), Identity())
+    torch.testing.assert_close(add.forward(x), 3 * x0)
+    torch.testing.assert_close(add.backward(grad), 3 * grad0)
+    assert torch.equal(x, x0) and torch.equal(grad, grad0)
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda: Concat(Identity()), "at least 2 branches"),
+    (lambda: Add(Identity(), torch.nn.Identity()), "argument 1 must be a Module"),
+])
+def test_bad_branches_are_named(make, words):
+    with pytest.raises((ValueError, TypeError), match=words):
+        make()
+
+
+def test_mismatched_branch_outputs_and_gradients_are_named():
+    x = torch.rand(1, 2, 6, 6)
+    with pytest.raises(ValueError, match="agree in all but the channels"):
+        Concat(Identity(), Conv2d(2, 2, 3)).forward(x)
+    with pytest.raises(ValueError, match="same shape"):
+        Add(Identity(), Conv2d(2, 3, 1)).forward(x)
+    concat = Concat(Identity(), Conv2d(2, 2, 1))
+    concat.forward(x)
+    with pytest.raises(ValueError, match=r"\(1, 4, 6, 6\)"):
+        concat.backward(torch.rand(1, 3, 6, 6))
+    with pytest.raises(RuntimeError, match="forward"):
+        Add(Identity(), Identity()).backward(x)

@@ -1,4 +1,5 @@
 """Model: the course's interface, on the stand-in data, any image size, any device the machine has."""
+import math
 import subprocess
 import sys
 
@@ -68,8 +69,8 @@ def test_training_raises_validation_psnr(model, tiny_data):
     train_input, train_target, val_input, val_target = standin.load(tiny_data)
     score = lambda: psnr(model.predict(val_input) / 255, val_target / 255)
     before = score()
-    model.train(train_input, train_target, 2)
-    assert score() > before + 1.0  # from an untrained network, two short epochs gain well over 1 dB
+    model.train(train_input, train_target, 4)
+    assert score() > before + 1.0  # from an untrained network, four short epochs (40 steps) gain over 1 dB
 
 
 def test_train_rejects_bad_arguments(model):
@@ -113,7 +114,8 @@ def test_shipped_bestmodel_beats_the_noisy_input(tiny_data):
 def test_blocks_import_from_model_with_the_folder_on_sys_path(tmp_path):
     code = ("import sys; sys.path.insert(0, sys.argv[1]); "
             "from model import Model, Conv2d, TransposeConv2d, NearestUpsampling, Upsampling, ReLU, LeakyReLU, "
-            "Sigmoid, Sequential, MSE, SGD, Adam, Module; m = Model(); m.load_pretrained_model(); print('ok')")
+            "Sigmoid, Sequential, Identity, Concat, Add, MSE, SGD, Adam, CosineAnnealingLR, Module; "
+            "m = Model(); m.load_pretrained_model(); print('ok')")
     done = subprocess.run([sys.executable, "-c", code, str(ROOT / "Miniproject_2")], cwd=tmp_path,
                           capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
@@ -200,7 +202,7 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_weights(model, monkeypa
         real_step()
         snapshots.append([p.clone() for p, _ in model.net.param()])
         if len(snapshots) == 3:
-            model.net[0].weight.fill_(float("nan"))
+            model.net.param()[0][0].fill_(float("nan"))
 
     monkeypatch.setattr(model.optimizer, "step", step)
     with pytest.raises(FloatingPointError, match="last step with a finite loss"):
@@ -208,8 +210,38 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_weights(model, monkeypa
     assert len(snapshots) == 3
     for kept, (p, _) in zip(snapshots[1], model.net.param()):
         torch.testing.assert_close(p, kept, rtol=0, atol=0)
+    assert model.schedule.optimizer is model.optimizer  # the schedule drives the fresh optimizer
     model.train(x[:64], x[:64], 1)  # training can go on afterwards
     assert all(p.isfinite().all() for p, _ in model.net.param())
+
+
+def test_each_train_call_runs_one_whole_cosine_schedule(model):
+    x = torch.randint(0, 256, (3 * 32, 3, 8, 8), dtype=torch.uint8)
+    rates, real_step = [], model._step
+    model._step = lambda *args: (rates.append(model.optimizer.lr), real_step(*args))[1]
+    model.train(x, x, 2)
+    model.train(x, x, 1)
+    lr = model.recipe["lr"]
+    assert rates[:6] == pytest.approx([lr * (1 + math.cos(math.pi * t / 6)) / 2 for t in range(6)])
+    assert rates[6:] == pytest.approx([lr * (1 + math.cos(math.pi * t / 3)) / 2 for t in range(3)])
+    assert model.schedule is None and model.optimizer.lr == pytest.approx(0, abs=1e-15)
+
+
+def test_plan_spreads_the_schedule_over_several_train_calls(model):
+    x = torch.randint(0, 256, (2 * 32, 3, 8, 8), dtype=torch.uint8)
+    model.plan(3, 64)
+    for _ in range(3):
+        assert model.schedule is not None
+        model.train(x, x, 1)
+    assert model.schedule is None and model.optimizer.lr == pytest.approx(0, abs=1e-15)
+
+
+def test_configure_builds_a_fresh_network_and_rejects_unknown_recipe_entries(model):
+    model.configure({"name": "unet", "widths": [4, 6]}, lr=5e-4, batch_size=8)
+    assert model.architecture == {"name": "unet", "widths": [4, 6]} and model.optimizer.lr == 5e-4
+    assert model.predict(torch.rand(2, 3, 5, 7) * 255).shape == (2, 3, 5, 7)  # padded to a multiple of 2
+    with pytest.raises(ValueError, match="unknown recipe entries \\['momentum'\\]"):
+        model.configure(momentum=0.9)
 
 
 def test_load_refuses_unknown_architecture(model, tmp_path):
@@ -226,6 +258,7 @@ def test_fine_tuning_a_loaded_model_ends_at_the_mean_of_its_weights(tmp_path):
     for m in (averaged, plain):
         m.progress = lambda *args: None
         m.load_pretrained_model()
+        m.recipe.update(augment=False, schedule=None)  # the same step for both; only the averaging differs
     plain._average = False
     start = [p.clone() for p, _ in plain.net.param()]
     averaged.train(x, x.flip(0), 1)
@@ -233,3 +266,23 @@ def test_fine_tuning_a_loaded_model_ends_at_the_mean_of_its_weights(tmp_path):
     assert any(not torch.equal(a, p) for a, (p, _) in zip(start, plain.net.param()))
     for w0, (w1, _), (mean, _) in zip(start, plain.net.param(), averaged.net.param()):
         torch.testing.assert_close(mean, (w0 + w1) / 2, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("h, w", [(12, 12), (9, 14)])
+def test_predict_averages_the_network_over_the_symmetries(model, h, w):
+    from Miniproject_2.others.augment import dihedral, undo_dihedral
+    model.configure({"name": "unet", "widths": [4, 6]})
+    x = torch.rand(3, 3, h, w) * 255
+    model.recipe["self_ensemble"] = 1
+    plain = model.predict(x)
+    model.net.eval()
+    symmetries = range(8) if h == w else range(4)
+    unit = x.clamp(0, 255) / 255
+    manual = [undo_dihedral(model.net.forward(model._pad(dihedral(unit, k)))[:, :, :dihedral(unit, k).shape[2],
+                                                                          :dihedral(unit, k).shape[3]], k)
+              for k in symmetries]
+    model.net.train()
+    torch.testing.assert_close(plain, (manual[0] * 255).clamp(0, 255), rtol=0, atol=1e-4)
+    model.recipe["self_ensemble"] = 8
+    torch.testing.assert_close(model.predict(x), (sum(manual) / len(manual) * 255).clamp(0, 255), rtol=0, atol=1e-3)
+    assert (model.predict(x) - plain).abs().max() > 1e-3  # the ensemble is not the plain output

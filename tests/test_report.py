@@ -18,6 +18,10 @@ def fake_run(path):
     for impl, seconds in (("scratch", 0.05), ("twin", 0.1)):
         benchmarks.append({"name": f"test_predict[cpu-16-{impl}]", "stats": {"median": seconds},
                            "extra_info": {"impl": impl, "width": 16, "batch": 100, "device": "cpu"}})
+    for impl, seconds in (("scratch", 4.096), ("twin", 2.048)):
+        benchmarks.append({"name": f"test_model_train[cpu-{impl}]", "stats": {"median": seconds},
+                           "extra_info": {"impl": impl, "device": "cpu", "batch": 32, "images": 1024,
+                                          "architecture": {"name": "unet"}}})
     path.write_text(json.dumps({"benchmarks": benchmarks, "machine_info": {"cpu": {"count": 2}}}))
 
 
@@ -28,6 +32,7 @@ def test_report_tables_ratios_and_figure(tmp_path):
     assert "| 48 | 64 | 100 | 50 | 2.00 |" in text
     assert "4 of 4 configurations at 1.5x or more" in text
     assert "| 16 | 2,000 | 1,000 | 2.00 |" in text  # predict
+    assert "| cpu | 200 | 100 | 0.50 |" in text  # Model.train scaled to 50,000 pairs
     assert "| scratch | 2 |" in text and "| twin | 4 |" in text
     png = tmp_path / "run-cpu-figure4.png"
     assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"

@@ -13,13 +13,27 @@ def fresh_model(seed=0):
     return Model()
 
 
-def test_resumed_run_equals_uninterrupted_run(tiny_data, tmp_path):
+def test_resumed_run_equals_uninterrupted_run(tiny_data, tmp_path, monkeypatch):
     data = standin.load(tiny_data)
     whole = fresh_model()
     training.run(whole, data, 2, tmp_path / "a.pth", tmp_path / "a.json", tmp_path / "a.pt")
 
     first = fresh_model()
-    training.run(first, data, 1, tmp_path / "b.pth", tmp_path / "b.json", tmp_path / "b.pt")
+    calls = []
+
+    def interrupt_second_validation(*args):  # the run dies in epoch 2 of 2: the checkpoint holds epoch 1
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_validation(*args)
+
+    real_validation = training.validation_psnr
+    monkeypatch.setattr(training, "validation_psnr", interrupt_second_validation)
+    with pytest.raises(KeyboardInterrupt):
+        training.run(first, data, 2, tmp_path / "b.pth", tmp_path / "b.json", tmp_path / "b.pt")
+    monkeypatch.setattr(training, "validation_psnr", real_validation)
+    with pytest.raises(ValueError, match="--epochs 2"):
+        training.run(fresh_model(), data, 3, tmp_path / "b.pth", tmp_path / "b.json", tmp_path / "b.pt", resume=True)
     torch.manual_seed(99)  # the checkpoint restores the RNG, whatever happened in between
     resumed = fresh_model(seed=7)
     history = training.run(resumed, data, 2, tmp_path / "b.pth", tmp_path / "b.json", tmp_path / "b.pt", resume=True)

@@ -1,0 +1,36 @@
+"""Data augmentation for training pairs: the eight flips and rotations of the square (dihedral group)."""
+from torch import empty
+
+
+def dihedral(images, k):
+    """Return ``images`` transformed by symmetry ``k`` of the square (0 is the identity).
+
+    Bit 0 flips left-right, bit 1 flips top-bottom, bit 2 swaps rows and columns (with the flips, the
+    four rotations and four reflections). The swap needs square images; it is skipped otherwise.
+
+    Shape:
+        (N, C, H, W) -> (N, C, H, W), or (N, C, W, H) when bit 2 is set and H == W.
+    """
+    if k & 1:
+        images = images.flip(3)
+    if k & 2:
+        images = images.flip(2)
+    if k & 4 and images.shape[2] == images.shape[3]:
+        images = images.transpose(2, 3)
+    return images
+
+
+def undo_dihedral(images, k):
+    """Return ``images`` transformed by the inverse of symmetry ``k``: ``undo_dihedral(dihedral(x, k), k) == x``."""
+    if k & 4 and images.shape[2] == images.shape[3]:
+        images = images.transpose(2, 3)
+    if k & 2:
+        images = images.flip(2)
+    if k & 1:
+        images = images.flip(3)
+    return images
+
+
+def random_symmetry():
+    """Draw a symmetry 0-7 uniformly from torch's global generator (so a seed fixes it)."""
+    return int(empty(1).random_(8).item())

@@ -1,0 +1,110 @@
+"""The denoiser report: the architecture search table, Figure 5 (PSNR per epoch per batch size) and
+Figure 7 (validation images: noisy, ours, PyTorch twin, clean), from training histories and model files."""
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from Miniproject_2.model import Model
+from Miniproject_2.others import networks
+from others.metrics import psnr
+
+
+def load_history(path):
+    """Return a training history (JSON written by ``bin/train``) with its file name as ``name``."""
+    history = json.loads(Path(path).read_text())
+    history["name"] = Path(path).stem
+    return history
+
+
+def best_epoch(history):
+    """The epoch record with the highest validation PSNR."""
+    if not history["epochs"]:
+        raise ValueError(f"history {history.get('name', '')} has no epochs yet")
+    return max(history["epochs"], key=lambda e: e["val_psnr_db"])
+
+
+def parameter_count(architecture):
+    """Number of learnt values of the described network."""
+    return sum(p.numel() for p, _ in networks.build(architecture).param())
+
+
+def epoch_seconds(architecture, batch_size=32, images=2048, repeats=2, seed=0):
+    """Seconds for one epoch of 50,000 32x32 pairs, scaled from ``Model.train`` on ``images`` pairs (best of
+    ``repeats``), after one warm-up pass."""
+    torch.manual_seed(seed)
+    model = Model()
+    model.configure(architecture, batch_size=batch_size)
+    model.progress = lambda *args: None
+    x = torch.randint(0, 256, (images, 3, 32, 32), dtype=torch.uint8)
+    model.train(x[:batch_size * 4], x[:batch_size * 4], 1)
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        model.train(x, x.flip(0), 1)
+        best = min(best, time.perf_counter() - started)
+    return best * 50000 / images
+
+
+def speed_key(history):
+    """The key of a history's epoch time: its network and batch size (runs that share them share the time)."""
+    return json.dumps([history["architecture"], history["recipe"]["batch_size"]], sort_keys=True)
+
+
+def search_table(histories, seconds):
+    """Markdown rows of the search: one line per history, best validation PSNR and epoch time."""
+    lines = ["| run | network | parameters | training | best val. PSNR (dB) | s / epoch of 50,000 |",
+             "|---|---|---:|---|---:|---:|"]
+    for history in histories:
+        arch, recipe, best = history["architecture"], history["recipe"], best_epoch(history)
+        network = ", ".join(f"{k}={v}" for k, v in arch.items())
+        start = " from the model above," if history.get("from") else ""
+        training = (f"{history['train_size']} pairs x {len(history['epochs'])} ep.,{start} "
+                    f"batch {recipe['batch_size']}, lr {recipe['lr']:g}" + (", cosine" if recipe.get("schedule") == "cosine" else "")
+                    + (", flips" if recipe.get("augment") else ""))
+        sec = seconds.get(speed_key(history))
+        lines.append(f"| {history['name']} | {network} | {parameter_count(arch):,} | {training} | "
+                     f"{best['val_psnr_db']:.2f} (ep. {best['epoch']}) | {'' if sec is None else f'{sec:.0f}'} |")
+    return "\n".join(lines)
+
+
+def figure5(histories, path, title, label=lambda h: f"batch {h['recipe']['batch_size']}"):
+    """Plot validation PSNR against epoch, one line per history (labelled by default by its batch size)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for history in histories:
+        epochs = history["epochs"]
+        ax.plot([e["epoch"] for e in epochs], [e["val_psnr_db"] for e in epochs], "o-", label=label(history))
+    ax.set(xlabel="epoch", ylabel="validation PSNR (dB)", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def figure7(noisy, outputs, clean, path, scale=4):
+    """A grid, one row per image: noisy | each output (a dict label -> images) | clean, with per-image PSNRs.
+
+    Shape:
+        noisy, clean and every output: (N, 3, H, W) in 0-255.
+    """
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    columns = [("noisy", noisy)] + list(outputs.items()) + [("clean", clean)]
+    rows = noisy.shape[0]
+    fig, axes = plt.subplots(rows, len(columns), figsize=(1.9 * len(columns), 1.9 * rows), squeeze=False)
+    for i in range(rows):
+        for j, (label, images) in enumerate(columns):
+            ax = axes[i][j]
+            ax.imshow(images[i].clamp(0, 255).round().byte().permute(1, 2, 0).numpy(), interpolation="nearest")
+            ax.set_xticks([]), ax.set_yticks([])
+            value = "" if label == "clean" else f"\n{psnr(images[i:i + 1] / 255, clean[i:i + 1] / 255):.1f} dB"
+            ax.set_title(label + value if i == 0 else value.strip(), fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

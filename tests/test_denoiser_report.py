@@ -1,0 +1,48 @@
+"""The denoiser report: the search table, Figures 5 and 7, epoch timing."""
+import json
+
+import pytest
+import torch
+
+from Miniproject_2.others import networks
+from others import denoiser_report as report
+
+
+def history(tmp_path, name, batch, values, arch=None, **extra):
+    record = {"architecture": arch or {"name": "unet", "widths": [4, 8]}, "train_size": 100,
+              "recipe": {"lr": 1e-3, "batch_size": batch, "schedule": "cosine", "augment": True},
+              "noisy_psnr_db": 20.7, "epochs": [{"epoch": i + 1, "val_psnr_db": v, "seconds": 1.0}
+                                                for i, v in enumerate(values)], **extra}
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(record))
+    return report.load_history(path)
+
+
+def test_search_table_gives_best_epoch_parameters_and_time(tmp_path):
+    runs = [history(tmp_path, "small", 32, [25.0, 26.5, 26.25]),
+            history(tmp_path, "course", 16, [24.0], arch={"name": "course", "width": 4}, **{"from": "x.pth"})]
+    seconds = {report.speed_key(runs[0]): 123.4}
+    text = report.search_table(runs, seconds)
+    widths_4_8 = sum(p.numel() for p, _ in networks.build(runs[0]["architecture"]).param())
+    assert f"| small | name=unet, widths=[4, 8] | {widths_4_8:,} |" in text
+    assert "| 26.50 (ep. 2) | 123 |" in text
+    assert "from the model above" in text and "| 24.00 (ep. 1) |  |" in text
+
+
+def test_figures_are_written(tmp_path):
+    runs = [history(tmp_path, f"b{b}", b, [20 + b / 10, 21 + b / 10]) for b in (8, 32)]
+    report.figure5(runs, tmp_path / "f5.png", "test")
+    clean = torch.rand(2, 3, 8, 8) * 255
+    report.figure7(clean + 10, {"ours": clean + 1, "twin": clean + 2}, clean, tmp_path / "f7.png")
+    for name in ("f5.png", "f7.png"):
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_epoch_seconds_is_a_positive_scaled_time():
+    seconds = report.epoch_seconds({"name": "unet", "widths": [2, 2]}, batch_size=8, images=16, repeats=1)
+    assert 0 < seconds < 1e5
+
+
+def test_best_epoch_needs_epochs(tmp_path):
+    with pytest.raises(ValueError, match="empty has no epochs"):
+        report.best_epoch(history(tmp_path, "empty", 8, []))

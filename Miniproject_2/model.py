@@ -108,10 +108,10 @@ class Model:
         For callers that train one epoch per ``train()`` call (bin/train); without it, each ``train()`` call
         runs a whole schedule over its own epochs. Fine-tuning a loaded model keeps its constant rate.
         """
-        if self.recipe.get("schedule") == "cosine" and not self._average and num_epochs:
+        if self.recipe["schedule"] == "cosine" and not self._average and num_epochs:
             self.optimizer.lr = self.recipe["lr"]
             steps = num_epochs * -(-num_images // self.recipe["batch_size"])
-            self.schedule = CosineAnnealingLR(self.optimizer, steps, self.recipe.get("min_lr", 0.0))
+            self.schedule = CosineAnnealingLR(self.optimizer, steps, self.recipe["min_lr"])
 
     def configure(self, architecture=None, **recipe):
         """Start afresh: a new network of ``architecture`` (default: the current one), recipe entries changed.
@@ -182,7 +182,7 @@ class Model:
                 index = order[first:first + batch]
                 x, y = (self._to_unit(t.index_select(0, index), name)
                         for t, name in ((train_input, "train_input"), (train_target, "train_target")))
-                if self.recipe.get("augment"):
+                if self.recipe["augment"]:
                     symmetry = augment.random_symmetry()
                     x, y = augment.dihedral(x, symmetry), augment.dihedral(y, symmetry)
                 loss = self._step(x, y)
@@ -265,8 +265,7 @@ class Model:
         output is mapped back by its inverse, and the k results are averaged (k = 1: the plain output). The
         network was trained on all eight, so each is an equally good estimate and their errors partly cancel.
         """
-        count = self.recipe.get("self_ensemble", 1)
-        symmetries = [k for k in range(count) if k < 4 or x.shape[2] == x.shape[3]]  # no swap for non-square
+        symmetries = augment.symmetries(self.recipe["self_ensemble"], x.shape[2], x.shape[3])
         total = None
         for k in symmetries:
             moved = augment.dihedral(x, k)

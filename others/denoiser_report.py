@@ -61,7 +61,8 @@ def search_table(histories, seconds):
         network = ", ".join(f"{k}={v}" for k, v in arch.items())
         start = " from the model above," if history.get("from") else ""
         training = (f"{history['train_size']} pairs x {len(history['epochs'])} ep.,{start} "
-                    f"batch {recipe['batch_size']}, lr {recipe['lr']:g}" + (", cosine" if recipe.get("schedule") == "cosine" else "")
+                    f"batch {recipe['batch_size']}, lr {recipe['lr']:g}"
+                    + (", cosine" if recipe.get("schedule") == "cosine" else "")  # older histories lack the keys
                     + (", flips" if recipe.get("augment") else ""))
         sec = seconds.get(speed_key(history))
         lines.append(f"| {history['name']} | {network} | {parameter_count(arch):,} | {training} | "

@@ -1,6 +1,5 @@
 """Peak memory of one training step, measured in a fresh process per implementation (ru_maxrss)."""
 import json
-import resource
 import subprocess
 import sys
 from pathlib import Path

@@ -4,8 +4,6 @@ Reproduces the seed report's Figure 4 (training time against batch size, ours vs
 11,000 images, scaled from measured step times) and adds the speed ratio per batch size and width.
 """
 import json
-import math
-from collections import defaultdict
 from pathlib import Path
 
 EPOCHS, IMAGES = 10, 11000  # Figure 4 of the seed report

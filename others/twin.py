@@ -14,10 +14,10 @@ from Miniproject_2.others.networks import UNET_WIDTHS
 class UpsampleConv(nn.Module):
     """Nearest upsampling then a convolution, with the from-scratch ``Upsampling`` block's parameter names."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, scale_factor=2, padding=0):
+    def __init__(self, in_channels, out_channels, kernel_size, scale_factor=2, padding=0, stride=1):
         super().__init__()
         self.upsample = nn.Upsample(scale_factor=scale_factor, mode="nearest")
-        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, padding=padding)
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding)
 
     def forward(self, x):
         return self.conv(self.upsample(x))

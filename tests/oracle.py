@@ -1,4 +1,5 @@
 """The correctness oracle: torch.autograd in float64 against a from-scratch module's forward and backward."""
+import pytest
 import torch
 
 DTYPES = (torch.float32, torch.float64)
@@ -68,3 +69,11 @@ def check_network(net, twin, x, dtype=torch.float64, seed=0):
     assert sorted(grads) == sorted(net.state_dict()), "parameter names differ"
     for name, p in grads.items():
         assert_close(net.grad(name), p.grad, dtype, f"gradient of {name}")
+
+
+def assert_backward_refuses_inplace_change(module, x):
+    """``module.backward`` must raise once its forward input has been modified in place."""
+    out = module.forward(x)
+    x.add_(1)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        module.backward(torch.ones_like(out))

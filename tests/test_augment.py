@@ -1,7 +1,7 @@
 """The eight symmetries of the square used to augment training batches."""
 import torch
 
-from Miniproject_2.others.augment import dihedral, random_symmetry, undo_dihedral
+from Miniproject_2.others.augment import dihedral, random_symmetry, symmetries, undo_dihedral
 
 
 def test_eight_distinct_symmetries_that_keep_every_pixel():
@@ -36,3 +36,9 @@ def test_undo_inverts_every_symmetry():
     for k in range(8):
         assert torch.equal(undo_dihedral(dihedral(x, k), k), x), k
         assert torch.equal(undo_dihedral(dihedral(x[..., :4], k), k), x[..., :4]), k
+
+
+def test_symmetries_leave_out_the_swap_for_non_square_images():
+    assert symmetries(8, 5, 5) == list(range(8))
+    assert symmetries(8, 5, 4) == [0, 1, 2, 3]
+    assert symmetries(2, 3, 9) == [0, 1] and symmetries(1, 4, 4) == [0]

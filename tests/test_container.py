@@ -87,24 +87,12 @@ def torch_equivalent(module):
                                         module.padding, bias=module.bias is not None)
     if kind == "Upsampling":
         conv = module.conv
-        return UpsampleConv(conv.in_channels, conv.out_channels, conv.kernel_size, module.upsample.scale_factor,
-                            conv.stride, conv.padding)
+        return twin.UpsampleConv(conv.in_channels, conv.out_channels, conv.kernel_size, module.upsample.scale_factor,
+                                 conv.padding, conv.stride)
     if kind in ("Sequential", "Concat", "Add"):
         children = [torch_equivalent(m) for m in module]
         return torch.nn.Sequential(*children) if kind == "Sequential" else getattr(twin, kind)(children)
     return {"Identity": torch.nn.Identity, "ReLU": torch.nn.ReLU, "Sigmoid": torch.nn.Sigmoid}[kind]()
-
-
-class UpsampleConv(torch.nn.Module):
-    """Nearest upsampling then a (strided) convolution, named like the from-scratch Upsampling block."""
-
-    def __init__(self, in_channels, out_channels, kernel_size, scale_factor, stride, padding):
-        super().__init__()
-        self.upsample = torch.nn.Upsample(scale_factor=scale_factor)
-        self.conv = torch.nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding)
-
-    def forward(self, x):
-        return self.conv(self.upsample(x))
 
 
 @st.composite

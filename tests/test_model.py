@@ -10,7 +10,6 @@ from hypothesis import given, settings, strategies as st
 import Miniproject_2.model as model_module
 from conftest import ROOT
 from Miniproject_2.model import Model
-from Miniproject_2.others.serialization import ModelFileError
 from others import standin
 from others.metrics import psnr
 

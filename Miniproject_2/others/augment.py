@@ -21,14 +21,20 @@ def dihedral(images, k):
 
 
 def undo_dihedral(images, k):
-    """Return ``images`` transformed by the inverse of symmetry ``k``: ``undo_dihedral(dihedral(x, k), k) == x``."""
+    """Return ``images`` transformed by the inverse of symmetry ``k``: ``undo_dihedral(dihedral(x, k), k) == x``.
+
+    Flips are their own inverses and commute; past a swap of rows and columns, a left-right flip becomes a
+    top-bottom one, so the inverse of "flips then swap" is the same swap with the two flip bits exchanged.
+    """
     if k & 4 and images.shape[2] == images.shape[3]:
-        images = images.transpose(2, 3)
-    if k & 2:
-        images = images.flip(2)
-    if k & 1:
-        images = images.flip(3)
-    return images
+        k = 4 | (k & 1) << 1 | (k & 2) >> 1
+    return dihedral(images, k)
+
+
+def symmetries(count, height, width):
+    """The first ``count`` symmetries (0-7) that differ for images of ``height`` x ``width``: the swap of rows
+    and columns (4-7) only for square images."""
+    return [k for k in range(count) if k < 4 or height == width]
 
 
 def random_symmetry():

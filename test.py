@@ -98,12 +98,12 @@ class CourseChecks(unittest.TestCase):
         after = validation_psnr(model, val_input, val_target)
         start = "untrained" if ARGS.quick else "pretrained"
         record(f"PSNR before / after one epoch from {start} (dB)", f"{before:.2f} / {after:.2f}")
-        self.assertGreater(after, before)
         limit = GPU_LIMIT_S if getattr(model, "device", "cpu") != "cpu" else CPU_LIMIT_S
         full = seconds * 50000 / train_input.shape[0]
         how = f"measured on {train_input.shape[0]} images, scaled to 50000" if ARGS.quick else "measured"
         record("one epoch of 50000 images (s)", f"{full:.0f} ({how}; course limit {limit // 60} min, "
-                                                 f"project budget {BUDGET_S // 60} min)")
+                                                 f"project budget {BUDGET_S // 60} min)")  # recorded either way
+        self.assertGreater(after, before)
         self.assertLess(full, limit)
 
     def test_5_blocks_forward(self):

@@ -65,6 +65,10 @@ def run(model, data, epochs, out, history_path, checkpoint, resume=False, start=
         done, best, history = load_checkpoint(checkpoint, model)
         if done >= epochs:
             raise ValueError(f"the checkpoint is already at epoch {done}; raise --epochs above it to go on")
+        changed = sorted(k for k in history["recipe"] if history["recipe"][k] != model.recipe.get(k))
+        if changed:  # the same options as the run being resumed, or its epochs would not follow one recipe
+            raise ValueError("the checkpoint's run used " + ", ".join(f"{k}={history['recipe'][k]!r}" for k in changed)
+                             + "; resume with the same options (e.g. --batch-size, --lr, --[no-]augment)")
         planned = history.get("planned_epochs")
         if planned is not None and planned != epochs:  # a schedule spans the planned epochs, no more, no fewer
             raise ValueError(f"the checkpoint's learning-rate schedule runs over {planned} epochs; resume with "

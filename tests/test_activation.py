@@ -13,6 +13,8 @@ ACTIVATIONS = [
     (lambda: ReLU(), F.relu),
     (lambda: LeakyReLU(), F.leaky_relu),
     (lambda: LeakyReLU(0.2), lambda x: F.leaky_relu(x, 0.2)),
+    (lambda: LeakyReLU(-0.3), lambda x: F.leaky_relu(x, -0.3)),  # torch accepts any slope; so do we
+    (lambda: LeakyReLU(1.5), lambda x: F.leaky_relu(x, 1.5)),
     (lambda: Sigmoid(), torch.sigmoid),
 ]
 

@@ -4,14 +4,18 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 
-from Miniproject_2.others import Conv2d, conv_ops, reference
+from Miniproject_2.others import Conv2d, conv_ops, reference, shifted
 from Miniproject_2.others.im2col import conv_output_size
 from oracle import assert_backward_refuses_inplace_change, check_module
 from strategies import conv_configs, dtypes, random_input
 
 
+# Narrow layers run im2col (conv_ops.py), wide ones the shifted-view kernels (shifted.py, phases.py).
+channel_ranges = st.sampled_from([(1, 4), (shifted.MIN_CHANNELS, shifted.MIN_CHANNELS + 4)])
+
+
 @settings(max_examples=150)
-@given(conv_configs(), dtypes, st.integers(0, 2**31 - 1))
+@given(channel_ranges.flatmap(lambda channels: conv_configs(channels=channels)), dtypes, st.integers(0, 2**31 - 1))
 def test_conv2d_matches_autograd(config, dtype, seed):
     cfg, shape = config
     torch.manual_seed(seed)

@@ -34,6 +34,10 @@ def test_resumed_run_equals_uninterrupted_run(tiny_data, tmp_path, monkeypatch):
     monkeypatch.setattr(training, "validation_psnr", real_validation)
     with pytest.raises(ValueError, match="--epochs 2"):
         training.run(fresh_model(), data, 3, tmp_path / "b.pth", tmp_path / "b.json", tmp_path / "b.pt", resume=True)
+    other = fresh_model()
+    other.configure(batch_size=other.recipe["batch_size"] + 1)
+    with pytest.raises(ValueError, match=f"batch_size={other.recipe['batch_size'] - 1}.*same options"):
+        training.run(other, data, 2, tmp_path / "b.pth", tmp_path / "b.json", tmp_path / "b.pt", resume=True)
     torch.manual_seed(99)  # the checkpoint restores the RNG, whatever happened in between
     resumed = fresh_model(seed=7)
     history = training.run(resumed, data, 2, tmp_path / "b.pth", tmp_path / "b.json", tmp_path / "b.pt", resume=True)

@@ -1,5 +1,5 @@
 """Element-wise activation functions."""
-from .checks import check_grad, check_number, is_tensor
+from .checks import check_grad, check_number, check_unchanged, is_tensor
 from .module import Module
 
 
@@ -30,13 +30,17 @@ class ReLU(Activation):
         self.inplace = bool(inplace)
 
     def _forward(self, x):
-        positive = x > 0
-        self.save_for_backward(positive, x.shape)
-        return x.clamp_(min=0) if self.inplace else x.clamp(min=0)
+        out = x.clamp_(min=0) if self.inplace else x.clamp(min=0)
+        # The output, not a mask: no memory of its own (the next layer keeps it anyway), and boolean masks
+        # and ``where`` run several times slower than arithmetic on CPU.
+        self.save_for_backward((out, out._version), x.shape)
+        return out
 
-    def _backward(self, grad, positive):
-        # d relu(x)/dx = 1 for x > 0, else 0 (PyTorch's convention at 0).
-        return grad * positive
+    def _backward(self, grad, saved):
+        out, version = saved
+        check_unchanged(self, out, version, "output")
+        # d relu(x)/dx = 1 for x > 0, else 0 (PyTorch's convention at 0): the sign of the output.
+        return grad * out.sign()
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -56,13 +60,18 @@ class LeakyReLU(Activation):
         self.inplace = bool(inplace)
 
     def _forward(self, x):
-        positive = x > 0
-        self.save_for_backward(positive, x.shape)
-        out = x.where(positive, x * self.negative_slope)
+        if self.training:
+            # d/dx = 1 for x > 0, else s = negative_slope (PyTorch's convention at 0): sign(x) clamped at 0
+            # is 1 or 0, and (1 - s) times it plus s is 1 or s.
+            slope = x.sign().clamp_(min=0).mul_(1 - self.negative_slope).add_(self.negative_slope)
+            self.save_for_backward(slope, x.shape)
+        # For s <= 1, x > s x exactly when x > 0, so the larger of the two is the activation (the smaller for s > 1).
+        scaled = x.mul(self.negative_slope)
+        out = scaled.maximum(x) if self.negative_slope <= 1 else scaled.minimum(x)
         return x.copy_(out) if self.inplace else out
 
-    def _backward(self, grad, positive):
-        return grad.where(positive, grad * self.negative_slope)
+    def _backward(self, grad, slope):
+        return grad * slope
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")

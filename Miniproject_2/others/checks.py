@@ -109,10 +109,10 @@ def check_grad(owner, grad, shape):
                          f"got {tuple(grad.shape)}")
 
 
-def check_unchanged(owner, input, version):
-    """Raise if ``input`` was modified in place since its version counter read ``version`` at forward."""
+def check_unchanged(owner, input, version, what="input"):
+    """Raise if ``input`` (the forward's ``what``) was modified in place since its version read ``version``."""
     if input._version != version:
-        raise RuntimeError(f"{type(owner).__name__}.backward: its forward input was modified in place after "
+        raise RuntimeError(f"{type(owner).__name__}.backward: its forward {what} was modified in place after "
                            "forward (an in-place operation on it?); backward would use the wrong values")
 
 

@@ -1,6 +1,9 @@
-"""Fast convolution kernels: batched GEMMs on reused buffers, and input gradients as convolutions.
+"""Fast convolution kernels: which one runs, and the im2col kernels for layers with few channels.
 
-Same maths as ``reference.py``, arranged for speed:
+Same maths as ``reference.py``, arranged for speed. With at least 8 channels per kernel tap (``shifted`` and
+``phases`` say when), a convolution and its two gradients are kh*kw GEMMs over shifted views of the input laid
+on a grid: ``shifted.py`` for stride 1, ``phases.py`` for strided convolutions. Otherwise (the 3-channel image
+layers, the course's block test), im2col here:
 - columns are built per image, (N, C*kh*kw, Ho*Wo), by one strided copy into scratch memory shared by all
   layers (``Workspace``), and rebuilt for the weight gradient instead of being kept; a batched GEMM gives the
   output directly in (N, O, Ho, Wo) layout, with no transposition;
@@ -11,47 +14,10 @@ Same maths as ``reference.py``, arranged for speed:
 """
 from torch.nn.functional import fold
 
+from . import phases, shifted
+from .workspace import SHARED, Workspace, padded  # noqa: F401 (SHARED and Workspace: used as conv_ops.*)
+
 SMALL = 1 << 16  # below this many input values, fold's one call beats kh*kw strided additions
-
-
-class Workspace:
-    """Scratch memory reused from call to call: one flat buffer per role, dtype and device, grown as needed.
-
-    Every convolution in training mode shares ``SHARED``, so scratch memory is that of the largest layer,
-    not the sum over layers; a view handed out is only valid until the next ``get`` of the same role.
-    """
-
-    def __init__(self):
-        self.buffers = {}
-
-    def get(self, name, shape, like):
-        """Return a (garbage-filled) view of shape ``shape`` on the buffer ``name``, with ``like``'s dtype/device."""
-        count = 1
-        for size in shape:
-            count *= size
-        key = (name, like.dtype, like.device)
-        flat = self.buffers.get(key)
-        if flat is None or flat.numel() < count:
-            flat = self.buffers[key] = like.new_empty(count)
-        return flat[:count].view(shape)
-
-
-SHARED = Workspace()
-
-
-def padded(x, padding, workspace, name):
-    """Return ``x`` zero-padded by ``padding``, in a reused buffer (only the border is zeroed)."""
-    ph, pw = padding
-    if ph == 0 and pw == 0:
-        return x
-    n, c, h, w = x.shape
-    out = workspace.get(name, (n, c, h + 2 * ph, w + 2 * pw), x)
-    out[:, :, :ph].zero_()
-    out[:, :, ph + h:].zero_()
-    out[:, :, ph:ph + h, :pw].zero_()
-    out[:, :, ph:ph + h, pw + w:].zero_()
-    out[:, :, ph:ph + h, pw:pw + w] = x
-    return out
 
 
 def columns(x, kernel, stride, padding, dilation, workspace, name):
@@ -78,6 +44,10 @@ def forward(x, weight, bias, stride, padding, dilation, workspace):
     Shape:
         x (N, C, H, W) -> (N, O, Ho, Wo)
     """
+    if shifted.applies(stride, x.shape[1], padding, shifted.reach_of(weight.shape[2:], dilation)):
+        return shifted.forward(x, weight, bias, padding, dilation, workspace)
+    if phases.applies(stride, x.shape[1]):
+        return phases.forward(x, weight, bias, stride, padding, dilation, workspace)
     n, o = x.shape[0], weight.shape[0]
     cols, ho, wo = columns(x, tuple(weight.shape[2:]), stride, padding, dilation, workspace, "cols")
     w2d = weight.reshape(o, -1)
@@ -98,6 +68,10 @@ def weight_grad(grad, x, kernel, stride, padding, dilation, workspace):
     A batched GEMM then a sum over images makes an (N, O, C*kh*kw) intermediate; one GEMM over all images
     needs G and X laid out image-major first (two copies). Whichever moves less memory is used.
     """
+    if shifted.applies(stride, x.shape[1], padding, shifted.reach_of(kernel, dilation)):
+        return shifted.weight_grad(grad, x, kernel, padding, dilation, workspace)
+    if phases.applies(stride, x.shape[1]):
+        return phases.weight_grad(grad, x, kernel, stride, padding, dilation, workspace)
     cols, _, _ = columns(x, kernel, stride, padding, dilation, workspace, "cols")
     n, o = grad.shape[:2]
     k, pixels = cols.shape[1:]
@@ -119,7 +93,12 @@ def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace):
     reach = (dh * (kh - 1), dw * (kw - 1))
     # The convolution form builds O*kh*kw rows per input pixel, fold C*kh*kw per output pixel: take the smaller.
     smaller = weight.shape[0] * h * w <= c * grad.shape[2] * grad.shape[3]
-    if stride == (1, 1) and padding[0] <= reach[0] and padding[1] <= reach[1] and smaller:
+    flippable = stride == (1, 1) and padding[0] <= reach[0] and padding[1] <= reach[1]
+    if flippable and shifted.applies(stride, weight.shape[0], padding, reach):
+        return shifted.input_grad(grad, weight, padding, dilation, workspace)
+    if phases.applies(stride, weight.shape[0]):
+        return phases.input_grad(grad, weight, x_shape, stride, padding, dilation, workspace)
+    if flippable and smaller:
         flipped = weight.flip(2, 3).transpose(0, 1)
         pad = (reach[0] - padding[0], reach[1] - padding[1])
         cols, _, _ = columns(grad, (kh, kw), (1, 1), pad, dilation, workspace, "grad_cols")

@@ -1,0 +1,151 @@
+"""Stride-1 convolutions as kh*kw GEMMs over shifted views of one flattened, padded grid: no im2col copy.
+
+Lay the zero-padded batch out channel-major and flatten it to X (C, cells) (``grid``). Output pixel (y, x) of
+image n sits at column P = n*Hg*Wg + y*Wg + x of the same grid, and kernel tap (i, j) reads the input at
+P + off_ij with off_ij = dh*i*Wg + dw*j. So, for P in [0, L) with L = N*Hg*Wg,
+
+    out[:, P] = sum over taps of W_ij X[:, P + off_ij],    W_ij = weight[:, :, i, j] (O, C),
+
+and every term is one GEMM whose right factor is a slice of X's columns: a view, never a copy. Columns whose
+(y, x) falls outside the Ho x Wo output are computed and dropped. The backward passes use the same grid:
+
+    dL/dW_ij = G X[:, off_ij : off_ij + L]^T      (G: dL/dout on the grid, zero off the output pixels)
+    dL/dx    = the stride-1 convolution of dL/dout, padded by d(k - 1) - p, with the flipped, transposed kernel.
+
+The im2col form (``conv_ops``) copies every input value kh*kw times per pass; here each pass copies it once
+(onto the grid) and runs kh*kw GEMMs over the whole batch, one block of ``BLOCK`` columns at a time so that the
+accumulator stays in cache. It needs enough channels per tap for those GEMMs to be efficient, hence
+``applies``. ``tap_gemms``, ``tap_weight_gemms``, ``output_grid`` and ``from_grid`` serve ``phases.py`` too.
+"""
+MIN_CHANNELS = 8  # rows per tap GEMM below which im2col's one GEMM of C*kh*kw rows is faster
+BLOCK = 2048  # grid columns per pass over the taps: the accumulator block stays in cache across the kh*kw GEMMs
+
+
+def blocks(length):
+    """Yield (start, stop) column blocks of at most ``BLOCK`` covering [0, length)."""
+    for start in range(0, length, BLOCK):
+        yield start, min(start + BLOCK, length)
+
+
+def applies(stride, channels, padding, reach):
+    """True when the shifted form runs: stride 1, ``MIN_CHANNELS`` channels per tap, padding <= d(k - 1)."""
+    return (stride == (1, 1) and channels >= MIN_CHANNELS
+            and padding[0] <= reach[0] and padding[1] <= reach[1])
+
+
+def reach_of(kernel, dilation):
+    """Return d(k - 1) per dimension: how far past its output pixel a kernel reads."""
+    return dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)
+
+
+def grid(x, padding, reach, workspace, name):
+    """Lay ``x`` out channel-major on the grid: return it flattened (C, N*Hg*Wg + tail) and (Hg, Wg).
+
+    Image n's pixel (r, c) sits at n*Hg*Wg + (ph + r)*Wg + pw + c with Hg = H + ph, Wg = W + pw: the ph zero
+    rows above an image are also the bottom padding of the one before it, and the pw zero columns left of a
+    row the right padding of the row before (a read past the right edge wraps into them). Sharing the padding
+    wastes fewer GEMM columns on small images (4x4: 25 grid cells per 16 pixels instead of 36). A zero tail of
+    reach_h rows and reach_w cells keeps the last image's taps inside the buffer. Needs padding <= reach, so
+    that Ho <= Hg and Wo <= Wg.
+    """
+    n, c, h, w = x.shape
+    (ph, pw) = padding
+    hg, wg = h + ph, w + pw
+    body = n * hg * wg
+    flat = workspace.get(name, (c, body + reach[0] * wg + reach[1]), x)
+    flat[:, body:].zero_()
+    cells = flat[:, :body].view(c, n, hg, wg)
+    cells[:, :, :ph].zero_()
+    cells[:, :, ph:, :pw].zero_()
+    cells[:, :, ph:, pw:] = x.transpose(0, 1)
+    return flat, (hg, wg)
+
+
+def offsets(kernel, dilation, wg):
+    """Return [(i, j, off_ij)]: where on the flattened grid each kernel tap reads, relative to its output pixel."""
+    (kh, kw), (dh, dw) = kernel, dilation
+    return [(i, j, dh * i * wg + dw * j) for i in range(kh) for j in range(kw)]
+
+
+def tap_gemms(weight, bias, sources, length, workspace, like):
+    """Return acc (O, length) = bias + sum over taps of W_ij src[:, off + P], one block of columns at a time.
+
+    Args:
+        sources: [(i, j, src, off)]: tap (i, j) reads the flat grid ``src`` (C, cells) ``off`` columns ahead.
+    """
+    o = weight.shape[0]
+    acc = workspace.get("tap.out", (o, length), like)
+    if bias is None:
+        acc.zero_()
+    else:
+        acc.copy_(bias.view(o, 1).expand(o, length))
+    w = weight.permute(2, 3, 0, 1).contiguous()  # (kh, kw, O, C): each W_ij contiguous for the GEMM
+    for start, stop in blocks(length):
+        for i, j, src, off in sources:
+            acc[:, start:stop].addmm_(w[i, j], src[:, off + start:off + stop])
+    return acc
+
+
+def tap_weight_gemms(g, sources, kernel, channels):
+    """Return dL/dW (O, C, kh, kw): per tap, sum over blocks of G src[:, off + P]^T, with G = ``g`` (O, L)."""
+    out = g.new_empty((kernel[0], kernel[1], g.shape[0], channels))
+    for start, stop in blocks(g.shape[1]):
+        for i, j, src, off in sources:
+            out[i, j].addmm_(g[:, start:stop], src[:, off + start:off + stop].t(), beta=1 if start else 0)
+    return out.permute(2, 3, 0, 1)
+
+
+def output_grid(grad, cells, workspace):
+    """dL/dout laid on a grid of ``cells`` = (Hg, Wg) per image, (O, N*Hg*Wg), zero off the output pixels."""
+    n, o, ho, wo = grad.shape
+    g = workspace.get("tap.grad", (o, n, cells[0], cells[1]), grad)
+    g[:, :, ho:].zero_()
+    g[:, :, :ho, wo:].zero_()
+    g[:, :, :ho, :wo] = grad.transpose(0, 1)
+    return g.view(o, -1)
+
+
+def from_grid(acc, n, size, cells):
+    """Read output pixel (y, x) of image n back from grid column n*Hg*Wg + y*Wg + x: (N, O, Ho, Wo), fresh."""
+    (ho, wo), (hg, wg) = size, cells
+    pixels = acc.as_strided((n, acc.shape[0], ho, wo), (hg * wg, acc.shape[1], wg, 1), acc.storage_offset())
+    # A copy even when the view happens to be contiguous (a 1x1 convolution of one image): ``acc`` is scratch.
+    return pixels.new_empty(pixels.shape).copy_(pixels)
+
+
+def forward(x, weight, bias, padding, dilation, workspace):
+    """Return the stride-1 convolution of ``x`` (a fresh tensor); needs padding <= d(k - 1).
+
+    Shape:
+        x (N, C, H, W), weight (O, C, kh, kw), bias (O,) or None -> (N, O, Ho, Wo)
+    """
+    (n, _, h, w), kernel = x.shape, tuple(weight.shape[2:])
+    reach = reach_of(kernel, dilation)
+    flat, cells = grid(x, padding, reach, workspace, "shift.x")
+    sources = [(i, j, flat, off) for i, j, off in offsets(kernel, dilation, cells[1])]
+    acc = tap_gemms(weight, bias, sources, n * cells[0] * cells[1], workspace, x)
+    return from_grid(acc, n, (h + 2 * padding[0] - reach[0], w + 2 * padding[1] - reach[1]), cells)
+
+
+def weight_grad(grad, x, kernel, padding, dilation, workspace):
+    """dL/dW of a stride-1 convolution: per tap, G X_shifted^T over the whole batch's grid.
+
+    Shape:
+        grad (N, O, Ho, Wo), x (N, C, H, W) -> (O, C, kh, kw)
+    """
+    flat, cells = grid(x, padding, reach_of(kernel, dilation), workspace, "shift.x")
+    sources = [(i, j, flat, off) for i, j, off in offsets(kernel, dilation, cells[1])]
+    return tap_weight_gemms(output_grid(grad, cells, workspace), sources, kernel, x.shape[1])
+
+
+def input_grad(grad, weight, padding, dilation, workspace):
+    """dL/dx of a stride-1 convolution with padding <= d(k - 1): the flipped-kernel convolution of dL/dout.
+
+    dL/dx[c, y, x] = sum over o, i, j of dL/dout[o, y + p - d i, x + p - d j] W[o, c, i, j].
+
+    Shape:
+        grad (N, O, Ho, Wo), weight (O, C, kh, kw) -> (N, C, H, W)
+    """
+    reach = reach_of(tuple(weight.shape[2:]), dilation)
+    flipped = weight.flip(2, 3).transpose(0, 1)
+    return forward(grad, flipped, None, (reach[0] - padding[0], reach[1] - padding[1]), dilation, workspace)

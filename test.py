@@ -97,7 +97,7 @@ class CourseChecks(unittest.TestCase):
         seconds = time.perf_counter() - started
         after = validation_psnr(model, val_input, val_target)
         start = "untrained" if ARGS.quick else "pretrained"
-        record(f"PSNR before / after one epoch from {start} (dB)", f"{before:.2f} / {after:.2f}")
+        record(f"PSNR before / after one epoch from {start} (dB)", f"{before:.3f} / {after:.3f}")
         limit = GPU_LIMIT_S if getattr(model, "device", "cpu") != "cpu" else CPU_LIMIT_S
         full = seconds * 50000 / train_input.shape[0]
         how = f"measured on {train_input.shape[0]} images, scaled to 50000" if ARGS.quick else "measured"

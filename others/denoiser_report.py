@@ -65,8 +65,10 @@ def search_table(histories, seconds):
                     + (", cosine" if recipe.get("schedule") == "cosine" else "")  # older histories lack the keys
                     + (", flips" if recipe.get("augment") else ""))
         sec = seconds.get(speed_key(history))
+        ensemble = recipe.get("self_ensemble", 1)  # validation runs predict, which averages over these symmetries
+        mark = f", x{ensemble}" if ensemble > 1 else ""
         lines.append(f"| {history['name']} | {network} | {parameter_count(arch):,} | {training} | "
-                     f"{best['val_psnr_db']:.2f} (ep. {best['epoch']}) | {'' if sec is None else f'{sec:.0f}'} |")
+                     f"{best['val_psnr_db']:.2f} (ep. {best['epoch']}{mark}) | {'' if sec is None else f'{sec:.0f}'} |")
     return "\n".join(lines)
 
 

@@ -29,6 +29,12 @@ def test_search_table_gives_best_epoch_parameters_and_time(tmp_path):
     assert "from the model above" in text and "| 24.00 (ep. 1) |  |" in text
 
 
+def test_search_table_marks_runs_validated_with_a_self_ensemble(tmp_path):
+    run = history(tmp_path, "ensembled", 8, [27.0, 27.5])
+    run["recipe"]["self_ensemble"] = 2
+    assert "| 27.50 (ep. 2, x2) |" in report.search_table([run], {})
+
+
 def test_figures_are_written(tmp_path):
     runs = [history(tmp_path, f"b{b}", b, [20 + b / 10, 21 + b / 10]) for b in (8, 32)]
     report.figure5(runs, tmp_path / "f5.png", "test")

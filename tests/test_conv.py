@@ -6,11 +6,11 @@ from hypothesis import given, settings, strategies as st
 
 from Miniproject_2.others import Conv2d, conv_ops, reference, shifted
 from Miniproject_2.others.im2col import conv_output_size
-from oracle import assert_backward_refuses_inplace_change, check_module
+from oracle import assert_backward_refuses_inplace_change, check_module, grid_kernels_for_any_size
 from strategies import conv_configs, dtypes, random_input
 
 
-# Narrow layers run im2col (conv_ops.py), wide ones the shifted-view kernels (shifted.py, phases.py).
+# Narrow layers run im2col (conv_ops.py), wide ones the shifted-view kernels (shifted.py, phases.py) here.
 channel_ranges = st.sampled_from([(1, 4), (shifted.MIN_CHANNELS, shifted.MIN_CHANNELS + 4)])
 
 
@@ -21,7 +21,8 @@ def test_conv2d_matches_autograd(config, dtype, seed):
     torch.manual_seed(seed)
     conv = Conv2d(**cfg)
     ref = lambda x, w, b: F.conv2d(x, w, b, cfg["stride"], cfg["padding"], cfg["dilation"])
-    check_module(conv, ref, random_input(shape, seed), dtype)
+    with grid_kernels_for_any_size():
+        check_module(conv, ref, random_input(shape, seed), dtype)
 
 
 @pytest.mark.parametrize("seed", range(60))

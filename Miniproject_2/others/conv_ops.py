@@ -1,9 +1,9 @@
 """Fast convolution kernels: which one runs, and the im2col kernels for layers with few channels.
 
-Same maths as ``reference.py``, arranged for speed. With at least 8 channels per kernel tap (``shifted`` and
-``phases`` say when), a convolution and its two gradients are kh*kw GEMMs over shifted views of the input laid
-on a grid: ``shifted.py`` for stride 1, ``phases.py`` for strided convolutions. Otherwise (the 3-channel image
-layers, the course's block test), im2col here:
+Same maths as ``reference.py``, arranged for speed. For large tensors with at least 8 channels per kernel tap
+(``shifted.worth_it``), a convolution and its two gradients are kh*kw GEMMs over shifted views of the input laid
+on a grid: ``shifted.py`` for stride 1, ``phases.py`` for strided convolutions. Otherwise (small batches, the
+3-channel image layers, the course's block test), im2col here:
 - columns are built per image, (N, C*kh*kw, Ho*Wo), by one strided copy into scratch memory shared by all
   layers (``Workspace``), and rebuilt for the weight gradient instead of being kept; a batched GEMM gives the
   output directly in (N, O, Ho, Wo) layout, with no transposition;
@@ -44,9 +44,9 @@ def forward(x, weight, bias, stride, padding, dilation, workspace):
     Shape:
         x (N, C, H, W) -> (N, O, Ho, Wo)
     """
-    if shifted.applies(stride, x.shape[1], padding, shifted.reach_of(weight.shape[2:], dilation)):
+    if shifted.applies(stride, x.shape[1], x.numel(), padding, shifted.reach_of(weight.shape[2:], dilation)):
         return shifted.forward(x, weight, bias, padding, dilation, workspace)
-    if phases.applies(stride, x.shape[1]):
+    if phases.applies(stride, x.shape[1], x.numel()):
         return phases.forward(x, weight, bias, stride, padding, dilation, workspace)
     n, o = x.shape[0], weight.shape[0]
     cols, ho, wo = columns(x, tuple(weight.shape[2:]), stride, padding, dilation, workspace, "cols")
@@ -68,9 +68,9 @@ def weight_grad(grad, x, kernel, stride, padding, dilation, workspace):
     A batched GEMM then a sum over images makes an (N, O, C*kh*kw) intermediate; one GEMM over all images
     needs G and X laid out image-major first (two copies). Whichever moves less memory is used.
     """
-    if shifted.applies(stride, x.shape[1], padding, shifted.reach_of(kernel, dilation)):
+    if shifted.applies(stride, x.shape[1], x.numel(), padding, shifted.reach_of(kernel, dilation)):
         return shifted.weight_grad(grad, x, kernel, padding, dilation, workspace)
-    if phases.applies(stride, x.shape[1]):
+    if phases.applies(stride, x.shape[1], x.numel()):
         return phases.weight_grad(grad, x, kernel, stride, padding, dilation, workspace)
     cols, _, _ = columns(x, kernel, stride, padding, dilation, workspace, "cols")
     n, o = grad.shape[:2]
@@ -94,9 +94,9 @@ def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace):
     # The convolution form builds O*kh*kw rows per input pixel, fold C*kh*kw per output pixel: take the smaller.
     smaller = weight.shape[0] * h * w <= c * grad.shape[2] * grad.shape[3]
     flippable = stride == (1, 1) and padding[0] <= reach[0] and padding[1] <= reach[1]
-    if flippable and shifted.applies(stride, weight.shape[0], padding, reach):
+    if flippable and shifted.applies(stride, weight.shape[0], grad.numel(), padding, reach):
         return shifted.input_grad(grad, weight, padding, dilation, workspace)
-    if phases.applies(stride, weight.shape[0]):
+    if phases.applies(stride, weight.shape[0], grad.numel()):
         return phases.input_grad(grad, weight, x_shape, stride, padding, dilation, workspace)
     if flippable and smaller:
         flipped = weight.flip(2, 3).transpose(0, 1)

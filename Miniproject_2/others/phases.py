@@ -15,15 +15,13 @@ backward passes use the same grids:
 
 The valid outputs only read cells of their own image, so no padding is shared between images.
 """
-from .shifted import blocks, from_grid, output_grid, tap_gemms, tap_weight_gemms
+from .shifted import from_grid, output_grid, tap_gemms, tap_weight_gemms, worth_it
 from .workspace import padded
 
-MIN_CHANNELS = 8  # rows per tap GEMM below which im2col's one GEMM of C*kh*kw rows is faster
 
-
-def applies(stride, channels):
-    """True when the phase form runs: a stride above 1 and at least ``MIN_CHANNELS`` channels per tap."""
-    return stride != (1, 1) and channels >= MIN_CHANNELS
+def applies(stride, channels, values):
+    """True when the phase form runs: a stride above 1 and a tensor big enough for tap GEMMs (``worth_it``)."""
+    return stride != (1, 1) and worth_it(channels, values)
 
 
 def geometry(x_shape, kernel, stride, padding, dilation):
@@ -68,7 +66,7 @@ def forward(x, weight, bias, stride, padding, dilation, workspace):
         x (N, C, H, W), weight (O, C, kh, kw), bias (O,) or None -> (N, O, Ho, Wo)
     """
     cells, size, taps = geometry(tuple(x.shape), tuple(weight.shape[2:]), stride, padding, dilation)
-    grids = phase_grids(x, stride, padding, cells, tail(taps), workspace, "phase.x")
+    grids = phase_grids(x, stride, padding, cells, tail(taps), workspace, "cols")
     sources = [(i, j, grids[a, b], off) for a, b, i, j, off in taps]
     acc = tap_gemms(weight, bias, sources, x.shape[0] * cells[0] * cells[1], workspace, x)
     return from_grid(acc, x.shape[0], size, cells)
@@ -81,7 +79,7 @@ def weight_grad(grad, x, kernel, stride, padding, dilation, workspace):
         grad (N, O, Ho, Wo), x (N, C, H, W) -> (O, C, kh, kw)
     """
     cells, _, taps = geometry(tuple(x.shape), kernel, stride, padding, dilation)
-    grids = phase_grids(x, stride, padding, cells, tail(taps), workspace, "phase.x")
+    grids = phase_grids(x, stride, padding, cells, tail(taps), workspace, "cols")
     sources = [(i, j, grids[a, b], off) for a, b, i, j, off in taps]
     return tap_weight_gemms(output_grid(grad, cells, workspace), sources, kernel, x.shape[1])
 
@@ -97,12 +95,11 @@ def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace):
     cells, _, taps = geometry(x_shape, tuple(weight.shape[2:]), stride, padding, dilation)
     g = output_grid(grad, cells, workspace)
     body = g.shape[1]
-    flat = workspace.get("phase.dx", (sh, sw, c, body + tail(taps)), grad)
+    flat = workspace.get("grad_cols", (sh, sw, c, body + tail(taps)), grad)
     flat.zero_()
     wt = weight.permute(2, 3, 1, 0).contiguous()  # (kh, kw, C, O): each W_ij^T contiguous
-    for start, stop in blocks(body):
-        for a, b, i, j, off in taps:
-            flat[a, b, :, off + start:off + stop].addmm_(wt[i, j], g[:, start:stop])
+    for a, b, i, j, off in taps:
+        flat[a, b, :, off:off + body].addmm_(wt[i, j], g)
     grids = flat[..., :body].view(sh, sw, c, n, cells[0], cells[1])
     dxp = grad.new_empty((n, c, h + 2 * ph, w + 2 * pw))
     for a in range(sh):

@@ -13,24 +13,23 @@ and every term is one GEMM whose right factor is a slice of X's columns: a view,
     dL/dx    = the stride-1 convolution of dL/dout, padded by d(k - 1) - p, with the flipped, transposed kernel.
 
 The im2col form (``conv_ops``) copies every input value kh*kw times per pass; here each pass copies it once
-(onto the grid) and runs kh*kw GEMMs over the whole batch, one block of ``BLOCK`` columns at a time so that the
-accumulator stays in cache. It needs enough channels per tap for those GEMMs to be efficient, hence
-``applies``. ``tap_gemms``, ``tap_weight_gemms``, ``output_grid`` and ``from_grid`` serve ``phases.py`` too.
+(onto the grid) and runs kh*kw GEMMs over the whole batch. Those GEMMs need enough channels per tap and
+enough columns to be efficient, hence ``applies``. ``tap_gemms``, ``tap_weight_gemms``, ``output_grid`` and ``from_grid`` serve ``phases.py`` too.
 """
-MIN_CHANNELS = 8  # rows per tap GEMM below which im2col's one GEMM of C*kh*kw rows is faster
-BLOCK = 2048  # grid columns per pass over the taps: the accumulator block stays in cache across the kh*kw GEMMs
+# Below these, im2col's batched GEMMs were faster on 2 CPU threads (measured on whole training steps): the kh*kw
+# GEMMs per pass need enough rows (channels per tap) and enough columns to split between threads.
+MIN_CHANNELS = 8
+MIN_VALUES = 1 << 20  # values of the tensor laid on the grid (N*C*H*W)
 
 
-def blocks(length):
-    """Yield (start, stop) column blocks of at most ``BLOCK`` covering [0, length)."""
-    for start in range(0, length, BLOCK):
-        yield start, min(start + BLOCK, length)
+def worth_it(channels, values):
+    """True when a tensor of ``values`` values with ``channels`` channels per tap is big enough for tap GEMMs."""
+    return channels >= MIN_CHANNELS and values >= MIN_VALUES
 
 
-def applies(stride, channels, padding, reach):
-    """True when the shifted form runs: stride 1, ``MIN_CHANNELS`` channels per tap, padding <= d(k - 1)."""
-    return (stride == (1, 1) and channels >= MIN_CHANNELS
-            and padding[0] <= reach[0] and padding[1] <= reach[1])
+def applies(stride, channels, values, padding, reach):
+    """True when the shifted form runs: stride 1, ``worth_it``, padding <= d(k - 1)."""
+    return stride == (1, 1) and worth_it(channels, values) and padding[0] <= reach[0] and padding[1] <= reach[1]
 
 
 def reach_of(kernel, dilation):
@@ -68,37 +67,35 @@ def offsets(kernel, dilation, wg):
 
 
 def tap_gemms(weight, bias, sources, length, workspace, like):
-    """Return acc (O, length) = bias + sum over taps of W_ij src[:, off + P], one block of columns at a time.
+    """Return acc (O, length) = bias + sum over taps of W_ij src[:, off + P].
 
     Args:
         sources: [(i, j, src, off)]: tap (i, j) reads the flat grid ``src`` (C, cells) ``off`` columns ahead.
     """
     o = weight.shape[0]
-    acc = workspace.get("tap.out", (o, length), like)
+    acc = workspace.get("grad_cols", (o, length), like)
     if bias is None:
         acc.zero_()
     else:
         acc.copy_(bias.view(o, 1).expand(o, length))
     w = weight.permute(2, 3, 0, 1).contiguous()  # (kh, kw, O, C): each W_ij contiguous for the GEMM
-    for start, stop in blocks(length):
-        for i, j, src, off in sources:
-            acc[:, start:stop].addmm_(w[i, j], src[:, off + start:off + stop])
+    for i, j, src, off in sources:
+        acc.addmm_(w[i, j], src[:, off:off + length])
     return acc
 
 
 def tap_weight_gemms(g, sources, kernel, channels):
-    """Return dL/dW (O, C, kh, kw): per tap, sum over blocks of G src[:, off + P]^T, with G = ``g`` (O, L)."""
+    """Return dL/dW (O, C, kh, kw): per tap, G src[:, off + P]^T, with G = ``g`` (O, L)."""
     out = g.new_empty((kernel[0], kernel[1], g.shape[0], channels))
-    for start, stop in blocks(g.shape[1]):
-        for i, j, src, off in sources:
-            out[i, j].addmm_(g[:, start:stop], src[:, off + start:off + stop].t(), beta=1 if start else 0)
+    for i, j, src, off in sources:
+        out[i, j].addmm_(g, src[:, off:off + g.shape[1]].t(), beta=0)
     return out.permute(2, 3, 0, 1)
 
 
 def output_grid(grad, cells, workspace):
     """dL/dout laid on a grid of ``cells`` = (Hg, Wg) per image, (O, N*Hg*Wg), zero off the output pixels."""
     n, o, ho, wo = grad.shape
-    g = workspace.get("tap.grad", (o, n, cells[0], cells[1]), grad)
+    g = workspace.get("grad_cols.pad", (o, n, cells[0], cells[1]), grad)
     g[:, :, ho:].zero_()
     g[:, :, :ho, wo:].zero_()
     g[:, :, :ho, :wo] = grad.transpose(0, 1)
@@ -121,7 +118,7 @@ def forward(x, weight, bias, padding, dilation, workspace):
     """
     (n, _, h, w), kernel = x.shape, tuple(weight.shape[2:])
     reach = reach_of(kernel, dilation)
-    flat, cells = grid(x, padding, reach, workspace, "shift.x")
+    flat, cells = grid(x, padding, reach, workspace, "cols")
     sources = [(i, j, flat, off) for i, j, off in offsets(kernel, dilation, cells[1])]
     acc = tap_gemms(weight, bias, sources, n * cells[0] * cells[1], workspace, x)
     return from_grid(acc, n, (h + 2 * padding[0] - reach[0], w + 2 * padding[1] - reach[1]), cells)
@@ -133,7 +130,7 @@ def weight_grad(grad, x, kernel, padding, dilation, workspace):
     Shape:
         grad (N, O, Ho, Wo), x (N, C, H, W) -> (O, C, kh, kw)
     """
-    flat, cells = grid(x, padding, reach_of(kernel, dilation), workspace, "shift.x")
+    flat, cells = grid(x, padding, reach_of(kernel, dilation), workspace, "cols")
     sources = [(i, j, flat, off) for i, j, off in offsets(kernel, dilation, cells[1])]
     return tap_weight_gemms(output_grid(grad, cells, workspace), sources, kernel, x.shape[1])
 

@@ -5,7 +5,9 @@ class Workspace:
     """Scratch memory reused from call to call: one flat buffer per role, dtype and device, grown as needed.
 
     Every convolution in training mode shares ``SHARED``, so scratch memory is that of the largest layer,
-    not the sum over layers; a view handed out is only valid until the next ``get`` of the same role.
+    not the sum over layers; a view handed out is only valid until the next ``get`` of the same role. The grid
+    kernels (``shifted``, ``phases``) reuse im2col's four roles ("cols", "cols.pad", "grad_cols",
+    "grad_cols.pad") rather than adding their own, so a network mixing both keeps four buffers, not eight.
     """
 
     def __init__(self):

@@ -14,7 +14,8 @@ and every term is one GEMM whose right factor is a slice of X's columns: a view,
 
 The im2col form (``conv_ops``) copies every input value kh*kw times per pass; here each pass copies it once
 (onto the grid) and runs kh*kw GEMMs over the whole batch. Those GEMMs need enough channels per tap and
-enough columns to be efficient, hence ``applies``. ``tap_gemms``, ``tap_weight_gemms``, ``output_grid`` and ``from_grid`` serve ``phases.py`` too.
+enough columns to be efficient, hence ``applies``. ``tap_gemms``, ``tap_weight_gemms``, ``output_grid`` and
+``from_grid`` serve ``phases.py`` too.
 """
 # Below these, im2col's batched GEMMs were faster on 2 CPU threads (measured on whole training steps): the kh*kw
 # GEMMs per pass need enough rows (channels per tap) and enough columns to split between threads.

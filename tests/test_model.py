@@ -215,7 +215,7 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_weights(model, monkeypa
 
 
 def test_each_train_call_runs_one_whole_cosine_schedule(model):
-    x = torch.randint(0, 256, (3 * 32, 3, 8, 8), dtype=torch.uint8)
+    x = torch.randint(0, 256, (3 * model.recipe["batch_size"], 3, 8, 8), dtype=torch.uint8)  # 3 steps an epoch
     rates, real_step = [], model._step
     model._step = lambda *args: (rates.append(model.optimizer.lr), real_step(*args))[1]
     model.train(x, x, 2)

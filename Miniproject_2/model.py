@@ -47,7 +47,7 @@ ARCHITECTURE = {"name": "unet", "widths": [16, 32, 64, 64]}  # the course networ
 # weights it went through (README, "The course's one epoch must raise the PSNR check", for what it measured).
 # self_ensemble: predict averages the network over this many symmetries of the square (1 to 8).
 RECIPE = {"optimizer": "adam", "lr": 1e-3, "schedule": "cosine", "min_lr": 0.0, "augment": True,
-          "finetune_lr": 3e-5, "batch_size": 8, "self_ensemble": 2}
+          "finetune_lr": 3e-5, "batch_size": 8, "self_ensemble": 4}
 PREDICT_PIXELS = 2 ** 20  # images per predict chunk: at most this many input values (341 images of 32x32)
 
 

@@ -1,4 +1,4 @@
-"""Fast convolution kernels: which one runs, and the im2col kernels for layers with few channels.
+"""Fast convolution kernels: which one runs, and the im2col kernels for small or narrow layers.
 
 Same maths as ``reference.py``, arranged for speed. For large tensors with at least 8 channels per kernel tap
 (``shifted.worth_it``), a convolution and its two gradients are kh*kw GEMMs over shifted views of the input laid

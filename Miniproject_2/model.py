@@ -259,20 +259,11 @@ class Model:
         return out.mul_(255).clamp_(0, 255).to(test_input.device)
 
     def _denoise(self, x):
-        """The network's output for [0, 1] images, averaged over the recipe's ``self_ensemble`` symmetries.
-
-        Each of the first k symmetries of the square (``augment.dihedral``) is applied to the input, the
-        output is mapped back by its inverse, and the k results are averaged (k = 1: the plain output). The
-        network was trained on all eight, so each is an equally good estimate and their errors partly cancel.
-        """
-        symmetries = augment.symmetries(self.recipe["self_ensemble"], x.shape[2], x.shape[3])
-        total = None
-        for k in symmetries:
-            moved = augment.dihedral(x, k)
-            out = self.net.forward(self._pad(moved))[:, :, :moved.shape[2], :moved.shape[3]]
-            out = augment.undo_dihedral(out, k)
-            total = out if total is None else total.add_(out)
-        return total.div_(len(symmetries)) if len(symmetries) > 1 else total
+        """The network's output for [0, 1] images, averaged over the recipe's ``self_ensemble`` symmetries
+        (``augment.average_over_symmetries``; 1: the plain output)."""
+        def network(moved):
+            return self.net.forward(self._pad(moved))[:, :, :moved.shape[2], :moved.shape[3]]
+        return augment.average_over_symmetries(network, x, self.recipe["self_ensemble"])
 
     def _pad(self, x):
         """Pad [0, 1] images by edge replication to the network's size multiple (bottom and right)."""

@@ -1,7 +1,7 @@
 """Denoise images of any size in overlapping tiles, so memory stays bounded and the result is seamless."""
 import torch
 
-from Miniproject_2.others.augment import dihedral, symmetries, undo_dihedral
+from Miniproject_2.others.augment import average_over_symmetries
 
 TILE = 128    # the kept centre of a tile, in pixels
 MARGIN = 32   # context on each side, beyond the network's receptive field (U-Net: about 20 pixels)
@@ -34,13 +34,9 @@ def denoise_tiled(predict, image, multiple, tile=TILE, margin=MARGIN, batch=16, 
     """
     if margin % multiple:
         raise ValueError(f"margin must be a multiple of {multiple}, got {margin}")
-    chosen = symmetries(self_ensemble, image.shape[1], image.shape[2])
-    total = None
-    for k in chosen:
-        out = dihedral(image[None], k)[0]
-        out = undo_dihedral(_tiled(predict, out, multiple, tile, margin, batch)[None], k)[0]
-        total = out if total is None else total + out
-    return total / len(chosen)
+    def tiled(images):
+        return _tiled(predict, images[0], multiple, tile, margin, batch)[None]
+    return average_over_symmetries(tiled, image[None], self_ensemble)[0]
 
 
 def _tiled(predict, image, multiple, tile, margin, batch):

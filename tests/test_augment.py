@@ -1,7 +1,9 @@
 """The eight symmetries of the square used to augment training batches."""
+import pytest
 import torch
 
-from Miniproject_2.others.augment import dihedral, random_symmetry, symmetries, undo_dihedral
+from Miniproject_2.others.augment import (average_over_symmetries, dihedral, random_symmetry, symmetries,
+                                          undo_dihedral)
 
 
 def test_eight_distinct_symmetries_that_keep_every_pixel():
@@ -42,3 +44,12 @@ def test_symmetries_leave_out_the_swap_for_non_square_images():
     assert symmetries(8, 5, 5) == list(range(8))
     assert symmetries(8, 5, 4) == [0, 1, 2, 3]
     assert symmetries(2, 3, 9) == [0, 1] and symmetries(1, 4, 4) == [0]
+
+
+@pytest.mark.parametrize("count", [1, 2, 4, 8])
+def test_average_over_symmetries_is_the_mean_of_the_mapped_back_outputs(count):
+    images = torch.randn(2, 3, 5, 5, dtype=torch.float64)
+    ramp = torch.arange(5.0, dtype=torch.float64)  # a function that is not equivariant: it sees the orientation
+    function = lambda x: x * 2 + ramp
+    expected = sum(undo_dihedral(function(dihedral(images, k)), k) for k in range(count)) / count
+    torch.testing.assert_close(average_over_symmetries(function, images, count), expected)

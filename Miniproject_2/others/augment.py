@@ -37,6 +37,23 @@ def symmetries(count, height, width):
     return [k for k in range(count) if k < 4 or height == width]
 
 
+def average_over_symmetries(function, images, count):
+    """The mean over the first ``count`` symmetries k (``symmetries``) of undo_dihedral(function(dihedral(x, k)), k).
+
+    A self-ensemble: ``function`` (a denoiser trained on all eight symmetries) gives an equally good estimate
+    for each, and their errors partly cancel. ``count`` = 1 is ``function(images)`` itself.
+
+    Shape:
+        images (N, C, H, W) -> what ``function`` returns for them, (N, C', H, W).
+    """
+    chosen = symmetries(count, images.shape[2], images.shape[3])
+    total = None
+    for k in chosen:
+        out = undo_dihedral(function(dihedral(images, k)), k)
+        total = out if total is None else total.add_(out)
+    return total.div_(len(chosen)) if len(chosen) > 1 else total
+
+
 def random_symmetry():
     """Draw a symmetry 0-7 uniformly from torch's global generator (so a seed fixes it)."""
     return int(empty(1).random_(8).item())

@@ -11,7 +11,7 @@ def test_taps_of_the_course_block():
     pad, entries = subpixel.taps(2, 3, 1)
     assert pad == 1
     # phase 0 reads rows q-1 (w0) and q (w1 + w2); phase 1 reads q (w0 + w1) and q+1 (w2)
-    assert entries == [(0, 0, 0), (0, 1, 1), (0, 2, 1), (1, 0, 1), (1, 1, 1), (1, 2, 2)]
+    assert entries == ((0, 0, 0), (0, 1, 1), (0, 2, 1), (1, 0, 1), (1, 1, 1), (1, 2, 2))
 
 
 @pytest.mark.parametrize("scale, kernel, padding, expected", [
@@ -22,7 +22,8 @@ def test_supported(scale, kernel, padding, expected):
     assert not subpixel.supported(scale, kernel, (2, 2), padding, (1, 1))
 
 
-GEOMETRIES = [((2, 2), (3, 3), (1, 1)), ((3, 2), (5, 3), (2, 1)), ((2, 2), (1, 1), (0, 0)), ((2, 2), (5, 5), (2, 2))]
+GEOMETRIES = [((2, 2), (3, 3), (1, 1)), ((3, 2), (5, 3), (2, 1)), ((2, 2), (1, 1), (0, 0)), ((2, 2), (5, 5), (2, 2)),
+              ((3, 3), (3, 3), (1, 1)), ((4, 2), (3, 3), (1, 1))]
 
 
 def compact_forward(x, w, scale, padding):
@@ -52,7 +53,35 @@ def test_compact_convolution_equals_upsample_then_conv(geometry, seed):
 
 def test_the_course_block_skips_the_zero_taps():
     """Nearest x2 then a 3x3 conv: each phase needs a 2x2 window of the 3x3 folded kernel, 4 of 9 taps."""
-    assert subpixel.phase_windows(2, 3, 1) == (2, [0, 1])
+    assert subpixel.phase_windows(2, 3, 1) == (2, (0, 1))
     compact, pad = subpixel.fold_weight(torch.ones(5, 4, 3, 3), (2, 2), (1, 1))
     assert compact.shape == (4 * 5, 4, 2, 2) and pad == (1, 1)
     assert compact.sum() == 4 * 5 * 4 * 9  # every tap of every phase lands in its window
+
+
+@pytest.mark.parametrize("scale, kernel, padding", GEOMETRIES)
+def test_one_strided_copy_equals_the_phase_by_phase_form(scale, kernel, padding):
+    """gather_phases / scatter_phases (one strided copy where the windows step evenly) against the plain loops,
+    with a non-contiguous output gradient as Concat hands it out."""
+    gen = torch.Generator().manual_seed(0)
+    windows = tuple(subpixel.phase_windows(s, k, p) for s, k, p in zip(scale, kernel, padding))
+    k2h, k2w = windows[0][0], windows[1][0]
+    pad = (subpixel.taps(scale[0], kernel[0], padding[0])[0], subpixel.taps(scale[1], kernel[1], padding[1])[0])
+    size = (5, 4)
+    y = torch.randn(2, scale[0] * scale[1] * 3, size[0] + 2 * pad[0] - k2h + 1, size[1] + 2 * pad[1] - k2w + 1,
+                    generator=gen, dtype=torch.float64)
+    assert torch.equal(subpixel.gather_phases(y, scale, windows, size), subpixel.gather_each_phase(y, scale, windows, size))
+    wide = torch.randn(2, 5, size[0] * scale[0], size[1] * scale[1], generator=gen, dtype=torch.float64)
+    grad = wide[:, 1:4]
+    assert not grad.is_contiguous()
+    assert torch.equal(subpixel.scatter_phases(grad, scale, windows, y.shape),
+                       subpixel.scatter_each_phase(grad, scale, windows, y.shape))
+
+
+def test_windowed_needs_evenly_stepping_windows():
+    """Scale 2 always has one strided view; scale 3 with a 3x3 kernel (windows start at 0, 1, 1) has none."""
+    y = torch.zeros(1, 4 * 2, 6, 6)
+    assert subpixel.windowed(y, (2, 2), (subpixel.phase_windows(2, 3, 1),) * 2, (5, 5)) is not None
+    assert subpixel.phase_windows(3, 3, 1) == (2, (0, 1, 1))
+    y = torch.zeros(1, 9 * 2, 6, 6)
+    assert subpixel.windowed(y, (3, 3), (subpixel.phase_windows(3, 3, 1),) * 2, (5, 5)) is None

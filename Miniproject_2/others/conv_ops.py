@@ -123,7 +123,11 @@ def scatter_columns(cols, shape, kernel, stride, padding, dilation):
     out = cols.new_zeros((n, c, h + 2 * ph, w + 2 * pw))
     ho, wo = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     taps = cols.view(n, c, kh, kw, ho, wo)
+    o_n, o_c, o_y, o_x = out.stride()
+    t_n, t_c, t_i, t_j, t_y, t_x = taps.stride()
+    # as_strided views rather than slicing: at small sizes the cost of this loop is its number of operations.
     for i in range(kh):
         for j in range(kw):
-            out[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw] += taps[:, :, i, j]
-    return out[:, :, ph:ph + h, pw:pw + w]
+            onto = out.as_strided((n, c, ho, wo), (o_n, o_c, sh * o_y, sw * o_x), i * dh * o_y + j * dw * o_x)
+            onto.add_(taps.as_strided((n, c, ho, wo), (t_n, t_c, t_y, t_x), taps.storage_offset() + i * t_i + j * t_j))
+    return out.as_strided((n, c, h, w), out.stride(), ph * o_y + pw * o_x)

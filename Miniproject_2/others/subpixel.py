@@ -8,8 +8,10 @@ k2 offsets (for s = 2, k = 3: 2 of 3), so all s*s phases together are one convol
 channels and k2 x k2 kernels, each phase read from the output at its window's offset and interleaved
 (``gather_phases``). The upsampled image (s*s times larger), its columns, and the zero taps are never touched.
 """
+from functools import lru_cache
 
 
+@lru_cache(maxsize=None)  # geometry of a layer, asked for at every pass
 def taps(scale, kernel, padding):
     """Return ``(pad, [(phase, i, m)])`` along one dimension: each kernel tap i of each phase lands on offset m.
 
@@ -19,9 +21,10 @@ def taps(scale, kernel, padding):
     entries = [(a, i, (a + i - padding) // scale) for a in range(scale) for i in range(kernel)]
     low, high = min(m for _, _, m in entries), max(m for _, _, m in entries)
     pad = -low if -low == high else None
-    return pad, [(a, i, m - low) for a, i, m in entries]
+    return pad, tuple((a, i, m - low) for a, i, m in entries)
 
 
+@lru_cache(maxsize=None)
 def supported(scale, kernel, stride, padding, dilation):
     """True when the fused form applies: stride 1, dilation 1, a "same" kernel and symmetric folded padding."""
     return (stride == (1, 1) and dilation == (1, 1) and all(2 * p == k - 1 for p, k in zip(padding, kernel))
@@ -76,6 +79,7 @@ def unfold_weight_grad(grad_compact, weight_shape, scale, padding):
     return both.view(kh, o, c, kw).permute(1, 2, 0, 3).contiguous()
 
 
+@lru_cache(maxsize=None)
 def phase_windows(scale, kernel, padding):
     """Return ``(k2, starts)`` along one dimension: each phase's non-zero taps fit in a window of k2 offsets
     of the folded kernel, starting at ``starts[phase]`` (kept inside the folded kernel)."""
@@ -83,15 +87,55 @@ def phase_windows(scale, kernel, padding):
     low = [min(m for a, _, m in entries if a == phase) for phase in range(scale)]
     high = [max(m for a, _, m in entries if a == phase) for phase in range(scale)]
     k2 = max(h - l + 1 for l, h in zip(low, high))
-    return k2, [min(l, 2 * pad + 1 - k2) for l in low]
+    return k2, tuple(min(l, 2 * pad + 1 - k2) for l in low)
+
+
+def interleaved(t, scale):
+    """View (N, O, H*sh, W*sw) as (N, sh, sw, O, H, W): element [n, a, b, o, q, r] is t[n, o, q*sh + a, r*sw + b]."""
+    (sh, sw), (n, o, hs, ws) = scale, t.shape
+    s_n, s_o, s_y, s_x = t.stride()
+    return t.as_strided((n, sh, sw, o, hs // sh, ws // sw), (s_n, s_y, s_x, s_o, sh * s_y, sw * s_x),
+                        t.storage_offset())
+
+
+def windowed(y, scale, windows, size):
+    """View the compact output (N, sh*sw*O, H', W') as (N, sh, sw, O, H, W): phase (a, b)'s H x W window.
+
+    One strided view exists when the windows' starts step evenly with the phase (always for scale 2);
+    otherwise return None.
+    """
+    (sh, sw), ((_, rows), (_, cols)), (h, w) = scale, windows, size
+    steps = [starts[1] - starts[0] if len(starts) > 1 else 0 for starts in (rows, cols)]
+    if any(start != starts[0] + index * step for starts, step in zip((rows, cols), steps)
+           for index, start in enumerate(starts)):
+        return None
+    n, o = y.shape[0], y.shape[1] // (sh * sw)
+    s_n, s_c, s_y, s_x = y.stride()
+    strides = (s_n, sw * o * s_c + steps[0] * s_y, o * s_c + steps[1] * s_x, s_c, s_y, s_x)
+    if min(strides) < 0:
+        return None
+    return y.as_strided((n, sh, sw, o, h, w), strides, y.storage_offset() + rows[0] * s_y + cols[0] * s_x)
 
 
 def gather_phases(y, scale, windows, size):
     """Interleave the phases of the compact convolution's output into the upsampled output.
 
+    One strided copy when ``windowed`` applies, else ``gather_each_phase``.
+
     Shape:
         y (N, sh*sw*O, H', W') -> (N, O, H*sh, W*sw), with out[:, :, a::sh, b::sw] = phase (a, b) shifted.
     """
+    phases = windowed(y, scale, windows, size)
+    if phases is None:
+        return gather_each_phase(y, scale, windows, size)
+    (sh, sw), (h, w) = scale, size
+    out = y.new_empty((y.shape[0], y.shape[1] // (sh * sw), h * sh, w * sw))
+    interleaved(out, scale).copy_(phases)
+    return out
+
+
+def gather_each_phase(y, scale, windows, size):
+    """``gather_phases`` one phase at a time (the readable form, for any windows)."""
     (sh, sw), ((_, rows), (_, cols)), (h, w) = scale, windows, size
     n = y.shape[0]
     phases = y.view(n, sh, sw, -1, y.shape[2], y.shape[3])
@@ -104,6 +148,17 @@ def gather_phases(y, scale, windows, size):
 
 def scatter_phases(grad, scale, windows, y_shape):
     """The adjoint of ``gather_phases``: the output gradient laid back on the compact output's grid."""
+    size = (grad.shape[2] // scale[0], grad.shape[3] // scale[1])
+    out = grad.new_zeros(y_shape)
+    phases = windowed(out, scale, windows, size)
+    if phases is None:
+        return scatter_each_phase(grad, scale, windows, y_shape)
+    phases.copy_(interleaved(grad, scale))
+    return out
+
+
+def scatter_each_phase(grad, scale, windows, y_shape):
+    """``scatter_phases`` one phase at a time (the readable form, for any windows)."""
     (sh, sw), ((_, rows), (_, cols)) = scale, windows
     n, _, hs, ws = grad.shape
     h, w = hs // sh, ws // sw

@@ -8,36 +8,67 @@ class Workspace:
     not the sum over layers; a view handed out is only valid until the next ``get`` of the same role. The grid
     kernels (``shifted``, ``phases``) reuse im2col's four roles ("cols", "cols.pad", "grad_cols",
     "grad_cols.pad") rather than adding their own, so a network mixing both keeps four buffers, not eight.
+
+    Views are cached per role and shape, and ``framed`` remembers which role still holds a zero border: at
+    small batches a training step is dominated by the number of tensor operations, not their size.
     """
 
     def __init__(self):
         self.buffers = {}
+        self.views = {}
+        self.frames = {}
 
     def get(self, name, shape, like):
         """Return a (garbage-filled) view of shape ``shape`` on the buffer ``name``, with ``like``'s dtype/device."""
-        count = 1
-        for size in shape:
-            count *= size
         key = (name, like.dtype, like.device)
-        flat = self.buffers.get(key)
-        if flat is None or flat.numel() < count:
-            flat = self.buffers[key] = like.new_empty(count)
-        return flat[:count].view(shape)
+        self.frames.pop(key, None)  # the caller may write anywhere: no border is known to be zero any more
+        view = self.views.get((key, shape))
+        if view is None:
+            count = 1
+            for size in shape:
+                count *= size
+            flat = self.buffers.get(key)
+            if flat is None or flat.numel() < count:
+                flat = self.buffers[key] = like.new_empty(count)
+                self.views = {k: v for k, v in self.views.items() if k[0] != key}  # views of the old buffer
+            view = self.views[(key, shape)] = flat[:count].view(shape)
+        return view
+
+    def framed(self, name, shape, like, padding):
+        """Return ``(view, ready)``: ``get``'s view, and whether its border of ``padding`` (ph, pw) is still zero.
+
+        The border is zero when the previous call on this role was ``framed`` with the same shape and padding
+        (its caller zeroed the border and wrote only inside it); otherwise the caller must zero it.
+        """
+        key = (name, like.dtype, like.device)
+        ready = self.frames.get(key) == (shape, padding)
+        view = self.get(name, shape, like)
+        self.frames[key] = (shape, padding)
+        return view, ready
 
 
 SHARED = Workspace()
+OWN_BUFFER = 1 << 18  # padded tensors below this many values get a buffer per shape, whose border stays zero
 
 
 def padded(x, padding, workspace, name):
-    """Return ``x`` zero-padded by ``padding``, in a reused buffer (only the border is zeroed)."""
+    """Return ``x`` zero-padded by ``padding``, in a reused buffer (the border is zeroed only when needed).
+
+    Small tensors get a buffer of their own per shape (``OWN_BUFFER``): in a network whose layers share a role,
+    consecutive calls differ in shape, and zeroing the border costs small layers four more operations each.
+    """
     ph, pw = padding
     if ph == 0 and pw == 0:
         return x
     n, c, h, w = x.shape
-    out = workspace.get(name, (n, c, h + 2 * ph, w + 2 * pw), x)
-    out[:, :, :ph].zero_()
-    out[:, :, ph + h:].zero_()
-    out[:, :, ph:ph + h, :pw].zero_()
-    out[:, :, ph:ph + h, pw + w:].zero_()
-    out[:, :, ph:ph + h, pw:pw + w] = x
+    shape = (n, c, h + 2 * ph, w + 2 * pw)
+    role = (name, shape) if n * c * shape[2] * shape[3] < OWN_BUFFER else name
+    out, ready = workspace.framed(role, shape, x, padding)
+    if not ready:
+        out[:, :, :ph].zero_()
+        out[:, :, ph + h:].zero_()
+        out[:, :, ph:ph + h, :pw].zero_()
+        out[:, :, ph:ph + h, pw + w:].zero_()
+    inside = out.as_strided((n, c, h, w), out.stride(), out.storage_offset() + ph * out.shape[3] + pw)
+    inside.copy_(x)
     return out

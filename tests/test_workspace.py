@@ -1,0 +1,54 @@
+"""Scratch memory: views per role and shape, zero borders kept only while nothing else wrote the buffer."""
+import torch
+import torch.nn.functional as F
+
+from Miniproject_2.others import workspace as ws
+
+
+def test_padded_equals_zero_padding_whatever_ran_before():
+    """Small and large tensors, shapes alternating on one role; then again with garbage written through get()
+    after every call, so that a border wrongly taken as still zero shows up as NaN."""
+    space = ws.Workspace()
+    gen = torch.Generator().manual_seed(0)
+    small, large = (2, 3, 5, 4), (4, 16, 64, 64)  # below and above OWN_BUFFER
+    calls = [(small, (1, 2)), (large, (1, 1)), (small, (1, 2)), (small, (2, 1)), (large, (1, 1)), (large, (2, 2)),
+             (small, (1, 2)), (small, (1, 2))]
+    reused = 0
+    for scribble in (False, True):
+        for shape, padding in calls:
+            x = torch.randn(shape, generator=gen)
+            before = dict(space.frames)
+            out = ws.padded(x, padding, space, "cols.pad")
+            reused += any(frame == (tuple(out.shape), padding) for frame in before.values())
+            assert torch.equal(out, F.pad(x, (padding[1],) * 2 + (padding[0],) * 2))
+            for key, (frame_shape, _) in list(space.frames.items()) if scribble else ():
+                space.get(key[0], frame_shape, x).fill_(float("nan"))
+    assert reused >= 3  # the first pass did skip the zeroing
+
+
+def test_padded_reads_strided_inputs_and_keeps_no_view_of_them():
+    x = torch.randn(2, 6, 5, 7)[:, ::2].transpose(2, 3)
+    out = ws.padded(x, (1, 1), ws.Workspace(), "cols.pad")
+    assert torch.equal(out, F.pad(x, (1, 1, 1, 1)))
+    assert out.untyped_storage().data_ptr() != x.untyped_storage().data_ptr()
+
+
+def test_views_are_reused_and_follow_a_grown_buffer():
+    space = ws.Workspace()
+    like = torch.empty(0)
+    a = space.get("cols", (2, 3), like)
+    assert space.get("cols", (2, 3), like) is a
+    b = space.get("cols", (5, 7), like)  # grows the buffer: the cached view of the old one is dropped
+    c = space.get("cols", (2, 3), like)
+    assert c.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
+    assert c.shape == (2, 3) and c.is_contiguous()
+
+
+def test_framed_is_ready_only_after_the_same_frame():
+    space = ws.Workspace()
+    like = torch.empty(0)
+    assert space.framed("pad", (1, 1, 4, 4), like, (1, 1))[1] is False
+    assert space.framed("pad", (1, 1, 4, 4), like, (1, 1))[1] is True
+    assert space.framed("pad", (1, 1, 4, 4), like, (2, 2))[1] is False
+    space.get("pad", (1, 1, 4, 4), like)
+    assert space.framed("pad", (1, 1, 4, 4), like, (2, 2))[1] is False

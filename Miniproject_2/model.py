@@ -87,7 +87,9 @@ class Model:
 
     def _use(self, architecture, net, lr):
         """Adopt ``net`` (described by ``architecture``) with a fresh loss and optimizer at rate ``lr``."""
-        self.architecture, self.net, self.loss, self._last_good = architecture, net, MSE(), None
+        # The images need no gradient: the first layers skip dL/dinput, as autograd does for data.
+        self.architecture, self.net, self.loss, self._last_good = (architecture, net.requires_input_grad_(False),
+                                                                   MSE(), None)
         self._average = False  # fine-tuning a loaded model: end each train() at the mean of its weights
         self.schedule = None  # the learning-rate schedule in progress, stepped once per batch
         self._new_optimizer(lr)

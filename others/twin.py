@@ -96,6 +96,10 @@ class TwinNet:
         self._out.backward(grad.detach())
         self._out = None
 
+    def requires_input_grad_(self, requires=True):
+        """Nothing to set: autograd takes it from the input's ``requires_grad`` (False for images)."""
+        return self
+
     def param(self):
         return [(p.detach(), p.grad) for p in self.twin.parameters()]
 
@@ -176,7 +180,7 @@ class ScratchStep:
 
     def __init__(self, net, lr=1e-3):
         from Miniproject_2.others import MSE, SGD
-        self.net, self.loss = net, MSE()
+        self.net, self.loss = net.requires_input_grad_(False), MSE()  # as autograd: images need no gradient
         self.optimizer = SGD(net.param(), lr=lr)
 
     def __call__(self, x, y):

@@ -101,3 +101,50 @@ def test_base_module_requires_overrides():
     assert Module().param() == []
     with pytest.raises(TypeError, match="must be a tensor"):
         Module().register_parameter("w", [1.0])
+
+
+def _blocks_reading_data():
+    from Miniproject_2.others import Add, Concat, Identity, LeakyReLU, TransposeConv2d, Upsampling, networks
+    return {
+        "Conv2d": lambda: Conv2d(3, 4, 3, stride=2, padding=1),
+        "TransposeConv2d": lambda: TransposeConv2d(3, 4, 3, stride=2, padding=1),
+        "Upsampling (fused)": lambda: Upsampling(3, 4, 3, scale_factor=2, padding=1),
+        "Upsampling (plain)": lambda: Upsampling(3, 4, 2, scale_factor=2),
+        "Sequential": lambda: Sequential(ReLU(), Conv2d(3, 4, 3, padding=1)),  # the first module has no parameters
+        "Concat": lambda: Concat(Identity(), Sequential(Conv2d(3, 2, 1), LeakyReLU())),
+        "Add": lambda: Add(Identity(), Sequential(Conv2d(3, 3, 3, padding=1), LeakyReLU())),
+        "U-Net": lambda: networks.build({"name": "unet", "widths": [4, 6, 8]}),
+        "course network": lambda: networks.build({"name": "course", "width": 5}),
+    }
+
+
+@pytest.mark.parametrize("name", list(_blocks_reading_data()))
+def test_requires_input_grad_off_gives_the_same_parameter_gradients(name):
+    """With ``requires_input_grad_(False)`` backward may return None but accumulates exactly the same parameter
+    gradients; switching it back on restores dL/dinput."""
+    torch.manual_seed(0)
+    block = _blocks_reading_data()[name]().to(dtype=torch.float64)
+    assert block.needs_input_grad is True
+    x = torch.randn(2, 3, 8, 8, dtype=torch.float64)
+    g = torch.randn(block.forward(x).shape, dtype=torch.float64)
+    full = block.backward(g)
+    expected = [grad.clone() for _, grad in block.param()]
+    assert block.requires_input_grad_(False) is block
+    block.zero_grad()
+    block.forward(x)
+    skipped = block.backward(g)
+    for (_, grad), want in zip(block.param(), expected):
+        assert torch.equal(grad, want)
+    parameters_first = name not in ("Sequential",)  # a ReLU in front returns its gradient anyway
+    assert (skipped is None) == parameters_first
+    block.requires_input_grad_(True)
+    block.forward(x)
+    assert torch.equal(block.backward(g), full)
+
+
+def test_sequential_passes_requires_input_grad_to_its_first_module_only():
+    net = Sequential(Conv2d(2, 3, 1), ReLU(), Conv2d(3, 2, 1))
+    net.requires_input_grad_(False)
+    assert [m.needs_input_grad for m in net] == [False, True, True]
+    net.requires_input_grad_(True)
+    assert [m.needs_input_grad for m in net] == [True, True, True]

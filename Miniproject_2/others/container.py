@@ -44,10 +44,18 @@ class Sequential(ModuleList):
         return input
 
     def backward(self, gradwrtoutput):
-        """Back-propagate through the modules in reverse order; return dL/dinput."""
+        """Back-propagate through the modules in reverse order; return dL/dinput (or None, see
+        ``requires_input_grad_``)."""
         for module in reversed(self._modules.values()):
             gradwrtoutput = module.backward(gradwrtoutput)
         return gradwrtoutput
+
+    def requires_input_grad_(self, requires=True):
+        """As ``Module.requires_input_grad_``: only the first module reads the input."""
+        modules = list(self._modules.values())
+        if modules:
+            modules[0].requires_input_grad_(requires)
+        return super().requires_input_grad_(requires)
 
 
 class Identity(Module):
@@ -79,13 +87,20 @@ class Branches(ModuleList):
                 raise ValueError(f"{type(self).__name__}: branch {index} must return an (N, C, H, W) tensor")
         return outputs
 
+    def requires_input_grad_(self, requires=True):
+        """As ``Module.requires_input_grad_``: every branch reads the input."""
+        for branch in self:
+            branch.requires_input_grad_(requires)
+        return super().requires_input_grad_(requires)
+
     def _input_grad(self, grads):
         # x feeds every branch b: dL/dx = sum over b of dL/dx through b (out of place: a branch such as
-        # Identity may return the very tensor it was given).
+        # Identity may return the very tensor it was given). Branches that skip it return None.
         total = None
         for branch, grad in zip(self, grads):
             part = branch.backward(grad)
-            total = part if total is None else total + part
+            if part is not None and self.needs_input_grad:
+                total = part if total is None else total + part
         return total
 
 

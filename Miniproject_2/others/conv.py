@@ -65,7 +65,7 @@ class Conv2d(ConvBase):
         return out
 
     def backward(self, gradwrtoutput):
-        """Accumulate dL/dweight and dL/dbias; return dL/dinput.
+        """Accumulate dL/dweight and dL/dbias; return dL/dinput (None after ``requires_input_grad_(False)``).
 
         dL/dW = sum over images of G X^T (G = dL/dout as (O, Ho*Wo), X the columns), dL/db = G summed over
         images and pixels, and dL/dinput by ``conv_ops.input_grad`` (see ``reference.py`` for the plain form).
@@ -79,6 +79,8 @@ class Conv2d(ConvBase):
                                                           conv_ops.SHARED).view(self.weight.shape)
         if self.bias is not None:
             self._gradients["bias"] += gradwrtoutput.sum((0, 2, 3))
+        if not self.needs_input_grad:
+            return None
         return conv_ops.input_grad(gradwrtoutput, self.weight, shape, *geometry, conv_ops.SHARED)
 
     def _output_size(self, h, w):

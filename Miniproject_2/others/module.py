@@ -16,6 +16,8 @@ class Module:
     ``backward`` afterwards raises.
     """
 
+    needs_input_grad = True  # see requires_input_grad_
+
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_gradients", OrderedDict())
@@ -38,6 +40,17 @@ class Module:
 
     def __call__(self, *input):
         return self.forward(*input)
+
+    def requires_input_grad_(self, requires=True):
+        """Say whether ``backward`` must return dL/dinput (the default); return ``self``.
+
+        When the input is data, as for a network's first layers, nothing uses that gradient: autograd skips it
+        because the input does not require a gradient. With False, blocks with parameters skip that product
+        and their ``backward`` returns None (parameter gradients are accumulated as always); containers pass
+        the setting on to the modules that read their input.
+        """
+        object.__setattr__(self, "needs_input_grad", bool(requires))
+        return self
 
     # -- parameters and sub-modules -------------------------------------------------------------------
     def register_parameter(self, name, tensor):

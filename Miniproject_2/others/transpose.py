@@ -53,7 +53,7 @@ class TransposeConv2d(ConvBase):
         return out
 
     def backward(self, gradwrtoutput):
-        """Accumulate dL/dweight and dL/dbias; return dL/dinput.
+        """Accumulate dL/dweight and dL/dbias; return dL/dinput (None after ``requires_input_grad_(False)``).
 
         The forward is a crop of col2im(W^T X), whose adjoint is im2col of the gradient placed back on the
         canvas: with C = im2col(canvas gradient) (exactly H*W blocks per image), dL/dX = W C,
@@ -69,6 +69,8 @@ class TransposeConv2d(ConvBase):
         self._gradients["weight"] += channels_first(input).mm(grad_cols.t()).view(self.weight.shape)
         if self.bias is not None:
             self._gradients["bias"] += gradwrtoutput.sum((0, 2, 3))
+        if not self.needs_input_grad:
+            return None
         return batch_first(self.weight.view(self.in_channels, -1).mm(grad_cols), n, h, w)
 
     def _canvas_size(self, h, w):

@@ -68,6 +68,11 @@ class Upsampling(Module):
     def weight(self):
         return self.conv.weight
 
+    def requires_input_grad_(self, requires=True):
+        """As ``Module.requires_input_grad_``; the convolution reads the upsampled input, so it follows."""
+        self.conv.requires_input_grad_(requires)
+        return super().requires_input_grad_(requires)
+
     @property
     def bias(self):
         return self.conv.bias
@@ -107,7 +112,8 @@ class Upsampling(Module):
         """
         (fused,) = self.saved()
         if fused is None:
-            return self.upsample.backward(self.conv.backward(gradwrtoutput))
+            grad = self.conv.backward(gradwrtoutput)
+            return None if grad is None else self.upsample.backward(grad)
         input, version, compact, pad, windows, y_shape = fused
         check_unchanged(self, input, version)
         conv, scale = self.conv, self.upsample.scale_factor
@@ -119,4 +125,6 @@ class Upsampling(Module):
         conv._gradients["weight"] += subpixel.unfold_weight_grad(grad_compact, conv.weight.shape, scale, conv.padding)
         if conv.bias is not None:
             conv._gradients["bias"] += gradwrtoutput.sum((0, 2, 3))
+        if not self.needs_input_grad:
+            return None
         return conv_ops.input_grad(g, compact, shape, (1, 1), pad, (1, 1), conv_ops.SHARED)

@@ -77,7 +77,7 @@ def weight_grad(grad, x, kernel, stride, padding, dilation, workspace):
     k, pixels = cols.shape[1:]
     g = grad.reshape(n, o, pixels)
     if o * k <= pixels * (o + k):
-        return g.matmul(cols.transpose(1, 2)).sum(0)
+        return g.bmm(cols.transpose(1, 2)).sum(0)
     return g.transpose(0, 1).reshape(o, n * pixels).mm(cols.transpose(0, 1).reshape(k, n * pixels).t())
 
 
@@ -102,8 +102,10 @@ def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace):
         flipped = weight.flip(2, 3).transpose(0, 1)
         pad = (reach[0] - padding[0], reach[1] - padding[1])
         cols, _, _ = columns(grad, (kh, kw), (1, 1), pad, dilation, workspace, "grad_cols")
-        return flipped.reshape(c, -1).matmul(cols).view(n, c, h, w)
-    grad_cols = weight.reshape(weight.shape[0], -1).t().matmul(grad.reshape(n, weight.shape[0], -1))
+        return flipped.reshape(c, -1).expand(n, -1, -1).bmm(cols).view(n, c, h, w)
+    # bmm with the weight expanded over images, not matmul: matmul's broadcasting costs several more operations.
+    o = weight.shape[0]
+    grad_cols = weight.reshape(o, -1).t().expand(n, -1, -1).bmm(grad.reshape(n, o, -1))
     if n * c * h * w < SMALL:
         return fold(grad_cols, (h, w), (kh, kw), dilation=dilation, padding=padding, stride=stride)
     return scatter_columns(grad_cols, x_shape, (kh, kw), stride, padding, dilation)

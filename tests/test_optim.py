@@ -102,3 +102,90 @@ def test_state_dict_resumes_the_same_trajectory(make):
     torch.testing.assert_close(p3, p1, rtol=0, atol=0)
     with pytest.raises(ValueError, match="state is for 1 parameters"):
         make([(p3, g3), (p3.clone(), g3.clone())]).load_state_dict(saved)
+
+
+def _network_pairs(seed=0):
+    from Miniproject_2.others import Conv2d, ReLU, Sequential
+    torch.manual_seed(seed)
+    return Sequential(Conv2d(3, 4, 3, padding=1), ReLU(), Conv2d(4, 2, 1)).to(dtype=torch.float64)
+
+
+def _train(net, optimizer, steps=5):
+    gen = torch.Generator().manual_seed(1)
+    for _ in range(steps):
+        x = torch.randn(2, 3, 5, 5, generator=gen, dtype=torch.float64)
+        optimizer.zero_grad()
+        net.backward(2 * net.forward(x))
+        optimizer.step()
+
+
+@pytest.mark.parametrize("make", [lambda p: SGD(p, lr=0.05, momentum=0.9, weight_decay=0.01),
+                                  lambda p: Adam(p, lr=0.01, weight_decay=0.01)])
+def test_packed_steps_equal_one_update_per_parameter(make, monkeypatch):
+    """The flat buffers hold the module's own parameters, and one flat update equals the per-parameter ones."""
+    from Miniproject_2.others import optim
+    packed_net = _network_pairs()
+    packed = make(packed_net.param())
+    flat_parameters, flat_gradients = packed._packed
+    for p, g in packed_net.param():
+        assert p.untyped_storage().data_ptr() == flat_parameters.untyped_storage().data_ptr()
+        assert g.untyped_storage().data_ptr() == flat_gradients.untyped_storage().data_ptr()
+    monkeypatch.setattr(optim, "pack", lambda pairs: None)
+    plain_net = _network_pairs()
+    plain = make(plain_net.param())
+    assert plain._packed is None
+    _train(packed_net, packed)
+    _train(plain_net, plain)
+    for (a, _), (b, _) in zip(packed_net.param(), plain_net.param()):
+        assert torch.equal(a, b)
+    for mine, theirs in zip(packed.state_dict()["state"], plain.state_dict()["state"]):
+        assert mine.keys() == theirs.keys()
+        for key in mine:
+            assert torch.equal(torch.as_tensor(mine[key]), torch.as_tensor(theirs[key]))
+
+
+def test_state_dict_moves_between_packed_and_unpacked_optimizers(monkeypatch):
+    from Miniproject_2.others import optim
+    net = _network_pairs()
+    first = Adam(net.param(), lr=0.01)
+    _train(net, first)
+    saved = {"hyper": first.state_dict()["hyper"],
+             "state": [{k: v.clone() if torch.is_tensor(v) else v for k, v in s.items()}
+                       for s in first.state_dict()["state"]]}
+    reference = _network_pairs()
+    reference.load_state_dict(net.state_dict())
+    _train(net, first)
+    monkeypatch.setattr(optim, "pack", lambda pairs: None)
+    unpacked = Adam(reference.param())
+    unpacked.load_state_dict(saved)
+    _train(reference, unpacked)
+    for (a, _), (b, _) in zip(net.param(), reference.param()):
+        assert torch.equal(a, b)
+
+
+def test_a_parameter_moved_after_packing_is_still_updated():
+    """Module.to replaces the tensors' data: the optimizer notices and goes back to one update per parameter."""
+    net = _network_pairs()
+    optimizer = SGD(net.param(), lr=0.1)
+    assert optimizer._packed is not None
+    net.to(dtype=torch.float32)
+    before = [p.clone() for p, _ in net.param()]
+    for _, g in net.param():
+        g.fill_(1)
+    optimizer.step()
+    assert optimizer._packed is None
+    for (p, _), old in zip(net.param(), before):
+        torch.testing.assert_close(p, old - 0.1)
+
+
+@pytest.mark.parametrize("pairs", [
+    lambda: [(torch.zeros(3), torch.zeros(3)), (torch.zeros(2, dtype=torch.float64), torch.zeros(2))],
+    lambda: [(torch.zeros(4, 2)[:, 0], torch.zeros(4))],  # a view of a larger tensor
+    lambda: (lambda t: [(t, torch.zeros(3)), (t, torch.zeros(3))])(torch.zeros(3)),  # one tensor twice
+])
+def test_pack_refuses_tensors_that_cannot_share_a_buffer(pairs):
+    from Miniproject_2.others import optim
+    given = pairs()
+    storages = [t.untyped_storage().data_ptr() for pair in given for t in pair]
+    assert optim.pack(given) is None
+    assert [t.untyped_storage().data_ptr() for pair in given for t in pair] == storages

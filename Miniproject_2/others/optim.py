@@ -1,9 +1,44 @@
 """Optimizers working on ``(parameter, gradient)`` pairs, as returned by ``Module.param()``."""
+from torch import cat
+
 from .checks import check_number, is_tensor
+
+
+def pack(pairs):
+    """Move every parameter into one flat buffer and every gradient into another; return the two buffers.
+
+    ``Tensor.set_`` keeps the tensor objects, so the modules holding them see the same values, now stored in the
+    buffers. Return None, packing nothing, unless every tensor is a whole, contiguous tensor of its own (not a
+    view of a larger one, none given twice) with one dtype and device.
+    """
+    tensors = [t for pair in pairs for t in pair]
+    first = tensors[0]
+    if len({t.data_ptr() for t in tensors if t.numel()}) != sum(1 for t in tensors if t.numel()):
+        return None
+    for t in tensors:
+        if (t.dtype != first.dtype or t.device != first.device or not t.is_contiguous() or t.storage_offset()
+                or t.untyped_storage().nbytes() != t.numel() * t.element_size()):
+            return None
+    return tuple(_pack_into([pair[index] for pair in pairs]) for index in (0, 1))
+
+
+def _pack_into(tensors):
+    flat = tensors[0].new_empty(sum(t.numel() for t in tensors))
+    offset = 0
+    for t in tensors:
+        flat[offset:offset + t.numel()].copy_(t.reshape(-1))
+        t.set_(flat.untyped_storage(), offset, t.shape)
+        offset += t.numel()
+    return flat
 
 
 class Optimizer:
     """Base optimizer: holds the pairs and one state dict per parameter.
+
+    The updates are element-wise, so when the pairs can be packed (``pack``) one ``_update`` call on the flat
+    buffers does the work of one call per parameter: at small batches a step costs what its number of tensor
+    operations costs. Should a parameter leave its buffer (``Module.to``), the optimizer goes back to one
+    update per parameter.
 
     Args:
         params: iterable of ``(parameter, gradient)`` pairs of tensors.
@@ -18,11 +53,36 @@ class Optimizer:
                 raise TypeError(f"{type(self).__name__}: params[{index}] must be a (parameter, gradient) pair "
                                 f"of tensors, as returned by Module.param()")
         self.state = [{} for _ in self.params]
+        self._packed = pack(self.params)
+        self._flat_state = {}
+        self._addresses = self._current_addresses()
+
+    def _current_addresses(self):
+        return [(p.data_ptr(), g.data_ptr()) for p, g in self.params]
+
+    def _flat(self):
+        """Return the packed (parameters, gradients), or None once any tensor has left them (then unpack)."""
+        if self._packed is not None and self._current_addresses() != self._addresses:
+            self.state, self._packed, self._flat_state = self._state_per_parameter(), None, {}
+        return self._packed
+
+    def _state_per_parameter(self):
+        """The per-parameter state; when packed, views of the flat state tensors."""
+        if self._packed is None:
+            return self.state
+        state, offset = [], 0
+        for parameter, _ in self.params:
+            size = parameter.numel()
+            state.append({k: v[offset:offset + size].view(parameter.shape) if is_tensor(v) else v
+                          for k, v in self._flat_state.items()})
+            offset += size
+        return state
 
     def state_dict(self):
         """Return the hyper-parameters and per-parameter state (tensors are references, not copies)."""
-        return {"hyper": {k: v for k, v in vars(self).items() if k not in ("params", "state")},
-                "state": [dict(s) for s in self.state]}
+        hidden = ("params", "state", "_packed", "_flat_state", "_addresses")
+        return {"hyper": {k: v for k, v in vars(self).items() if k not in hidden},
+                "state": [dict(s) for s in self._state_per_parameter()]}
 
     def load_state_dict(self, state_dict):
         """Restore what ``state_dict()`` returned, moving state tensors to their parameter's device and dtype."""
@@ -33,14 +93,22 @@ class Optimizer:
             setattr(self, key, tuple(value) if isinstance(value, list) else value)
         self.state = [{k: v.to(p.device, p.dtype) if hasattr(v, "to") else v for k, v in s.items()}
                       for s, (p, _) in zip(state_dict["state"], self.params)]
+        if self._flat() is not None:
+            self._flat_state = {k: cat([s[k].reshape(-1) for s in self.state]) if is_tensor(v) else v
+                                for k, v in self.state[0].items()}
 
     def zero_grad(self):
         """Set every gradient to zero."""
-        for _, gradient in self.params:
+        flat = self._flat()
+        for gradient in (flat[1],) if flat is not None else (g for _, g in self.params):
             gradient.zero_()
 
     def step(self):
         """Update every parameter in place from its gradient."""
+        flat = self._flat()
+        if flat is not None:
+            self._update(flat[0], flat[1], self._flat_state)
+            return
         for (parameter, gradient), state in zip(self.params, self.state):
             self._update(parameter, gradient, state)
 

@@ -59,10 +59,11 @@ def search_table(histories, seconds):
     for history in histories:
         arch, recipe, best = history["architecture"], history["recipe"], best_epoch(history)
         network = ", ".join(f"{k}={v}" for k, v in arch.items())
-        start = " from the model above," if history.get("from") else ""
+        start = f" from {history['from']}," if history.get("from") else ""
+        # A run from a model file trains at a constant rate (planned_epochs None); older histories lack the keys.
+        cosine = recipe.get("schedule") == "cosine" and history.get("planned_epochs", 0) is not None
         training = (f"{history['train_size']} pairs x {len(history['epochs'])} ep.,{start} "
-                    f"batch {recipe['batch_size']}, lr {recipe['lr']:g}"
-                    + (", cosine" if recipe.get("schedule") == "cosine" else "")  # older histories lack the keys
+                    f"batch {recipe['batch_size']}, lr {recipe['lr']:g}" + (", cosine" if cosine else "")
                     + (", flips" if recipe.get("augment") else ""))
         sec = seconds.get(speed_key(history))
         ensemble = recipe.get("self_ensemble", 1)  # validation runs predict, which averages over these symmetries

@@ -26,7 +26,15 @@ def test_search_table_gives_best_epoch_parameters_and_time(tmp_path):
     widths_4_8 = sum(p.numel() for p, _ in networks.build(runs[0]["architecture"]).param())
     assert f"| small | name=unet, widths=[4, 8] | {widths_4_8:,} |" in text
     assert "| 26.50 (ep. 2) | 123 |" in text
-    assert "from the model above" in text and "| 24.00 (ep. 1) |  |" in text
+    assert "from x.pth," in text and "| 24.00 (ep. 1) |  |" in text
+    assert text.count("cosine") == 2  # a history without planned_epochs (older runs) keeps its recipe's word
+
+
+def test_search_table_says_no_cosine_for_a_run_from_a_model_file(tmp_path):
+    """bin/train --from trains at a constant rate; its history says so with planned_epochs None."""
+    run = history(tmp_path, "again", 8, [27.0], **{"from": "bestmodel.pth", "planned_epochs": None})
+    text = report.search_table([run], {})
+    assert "from bestmodel.pth, batch 8, lr 0.001, flips" in text and "cosine" not in text.splitlines()[-1]
 
 
 def test_search_table_marks_runs_validated_with_a_self_ensemble(tmp_path):

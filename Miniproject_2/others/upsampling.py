@@ -90,7 +90,8 @@ class Upsampling(Module):
             return conv.forward(self.upsample.forward(input))
         check_like(self, "input", input, conv.weight)
         compact, pad, windows = self._compact_weight()
-        bias = None if conv.bias is None else conv.bias.repeat(scale[0] * scale[1])
+        phases = scale[0] * scale[1]
+        bias = None if conv.bias is None else conv.bias.view(1, -1).expand(phases, -1).reshape(-1)
         workspace = conv_ops.SHARED if self.training else conv_ops.Workspace()
         y = conv_ops.forward(input, compact, bias, (1, 1), pad, (1, 1), workspace)
         self.save_for_backward((input, input._version, compact, pad, windows, tuple(y.shape)))

@@ -70,7 +70,8 @@ def test_one_strided_copy_equals_the_phase_by_phase_form(scale, kernel, padding)
     size = (5, 4)
     y = torch.randn(2, scale[0] * scale[1] * 3, size[0] + 2 * pad[0] - k2h + 1, size[1] + 2 * pad[1] - k2w + 1,
                     generator=gen, dtype=torch.float64)
-    assert torch.equal(subpixel.gather_phases(y, scale, windows, size), subpixel.gather_each_phase(y, scale, windows, size))
+    assert torch.equal(subpixel.gather_phases(y, scale, windows, size),
+                       subpixel.gather_each_phase(y, scale, windows, size))
     wide = torch.randn(2, 5, size[0] * scale[0], size[1] * scale[1], generator=gen, dtype=torch.float64)
     grad = wide[:, 1:4]
     assert not grad.is_contiguous()
@@ -78,10 +79,9 @@ def test_one_strided_copy_equals_the_phase_by_phase_form(scale, kernel, padding)
                        subpixel.scatter_each_phase(grad, scale, windows, y.shape))
 
 
-def test_windowed_needs_evenly_stepping_windows():
+def test_one_strided_view_needs_evenly_stepping_windows():
     """Scale 2 always has one strided view; scale 3 with a 3x3 kernel (windows start at 0, 1, 1) has none."""
-    y = torch.zeros(1, 4 * 2, 6, 6)
-    assert subpixel.windowed(y, (2, 2), (subpixel.phase_windows(2, 3, 1),) * 2, (5, 5)) is not None
+    assert subpixel.window_steps((subpixel.phase_windows(2, 3, 1),) * 2) == [1, 1]
     assert subpixel.phase_windows(3, 3, 1) == (2, (0, 1, 1))
-    y = torch.zeros(1, 9 * 2, 6, 6)
-    assert subpixel.windowed(y, (3, 3), (subpixel.phase_windows(3, 3, 1),) * 2, (5, 5)) is None
+    assert subpixel.window_steps((subpixel.phase_windows(3, 3, 1), subpixel.phase_windows(2, 3, 1))) is None
+    assert subpixel.window_steps(((2, (1, 0)),)) is None  # stepping down

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 @lru_cache(maxsize=None)  # geometry of a layer, asked for at every pass
 def taps(scale, kernel, padding):
-    """Return ``(pad, [(phase, i, m)])`` along one dimension: each kernel tap i of each phase lands on offset m.
+    """Return ``(pad, ((phase, i, m), ...))`` along one dimension: each kernel tap i of each phase lands on offset m.
 
     ``m`` is returned shifted by ``pad`` (so it indexes the folded kernel), and ``pad`` is the symmetric
     low-resolution padding, or None when the folded convolution would need asymmetric padding.
@@ -98,39 +98,43 @@ def interleaved(t, scale):
                         t.storage_offset())
 
 
+def window_steps(windows):
+    """Return how far the windows' start moves from one phase to the next, per dimension, or None when the
+    starts do not step evenly and upwards (then no single strided view holds every phase's window)."""
+    steps = []
+    for _, starts in windows:
+        step = starts[1] - starts[0] if len(starts) > 1 else 0
+        if step < 0 or any(start != starts[0] + index * step for index, start in enumerate(starts)):
+            return None
+        steps.append(step)
+    return steps
+
+
 def windowed(y, scale, windows, size):
     """View the compact output (N, sh*sw*O, H', W') as (N, sh, sw, O, H, W): phase (a, b)'s H x W window.
 
-    One strided view exists when the windows' starts step evenly with the phase (always for scale 2);
-    otherwise return None.
+    Needs ``window_steps(windows)`` (always there for scale 2).
     """
-    (sh, sw), ((_, rows), (_, cols)), (h, w) = scale, windows, size
-    steps = [starts[1] - starts[0] if len(starts) > 1 else 0 for starts in (rows, cols)]
-    if any(start != starts[0] + index * step for starts, step in zip((rows, cols), steps)
-           for index, start in enumerate(starts)):
-        return None
+    (sh, sw), ((_, rows), (_, cols)), (h, w), (step_h, step_w) = scale, windows, size, window_steps(windows)
     n, o = y.shape[0], y.shape[1] // (sh * sw)
     s_n, s_c, s_y, s_x = y.stride()
-    strides = (s_n, sw * o * s_c + steps[0] * s_y, o * s_c + steps[1] * s_x, s_c, s_y, s_x)
-    if min(strides) < 0:
-        return None
+    strides = (s_n, sw * o * s_c + step_h * s_y, o * s_c + step_w * s_x, s_c, s_y, s_x)
     return y.as_strided((n, sh, sw, o, h, w), strides, y.storage_offset() + rows[0] * s_y + cols[0] * s_x)
 
 
 def gather_phases(y, scale, windows, size):
     """Interleave the phases of the compact convolution's output into the upsampled output.
 
-    One strided copy when ``windowed`` applies, else ``gather_each_phase``.
+    One strided copy when the windows step evenly (``window_steps``), else ``gather_each_phase``.
 
     Shape:
         y (N, sh*sw*O, H', W') -> (N, O, H*sh, W*sw), with out[:, :, a::sh, b::sw] = phase (a, b) shifted.
     """
-    phases = windowed(y, scale, windows, size)
-    if phases is None:
+    if window_steps(windows) is None:
         return gather_each_phase(y, scale, windows, size)
     (sh, sw), (h, w) = scale, size
     out = y.new_empty((y.shape[0], y.shape[1] // (sh * sw), h * sh, w * sw))
-    interleaved(out, scale).copy_(phases)
+    interleaved(out, scale).copy_(windowed(y, scale, windows, size))
     return out
 
 
@@ -148,12 +152,11 @@ def gather_each_phase(y, scale, windows, size):
 
 def scatter_phases(grad, scale, windows, y_shape):
     """The adjoint of ``gather_phases``: the output gradient laid back on the compact output's grid."""
-    size = (grad.shape[2] // scale[0], grad.shape[3] // scale[1])
-    out = grad.new_zeros(y_shape)
-    phases = windowed(out, scale, windows, size)
-    if phases is None:
+    if window_steps(windows) is None:
         return scatter_each_phase(grad, scale, windows, y_shape)
-    phases.copy_(interleaved(grad, scale))
+    out = grad.new_zeros(y_shape)
+    size = (grad.shape[2] // scale[0], grad.shape[3] // scale[1])
+    windowed(out, scale, windows, size).copy_(interleaved(grad, scale))
     return out
 
 

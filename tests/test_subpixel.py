@@ -81,7 +81,7 @@ def test_one_strided_copy_equals_the_phase_by_phase_form(scale, kernel, padding)
 
 def test_one_strided_view_needs_evenly_stepping_windows():
     """Scale 2 always has one strided view; scale 3 with a 3x3 kernel (windows start at 0, 1, 1) has none."""
-    assert subpixel.window_steps((subpixel.phase_windows(2, 3, 1),) * 2) == [1, 1]
+    assert subpixel.window_steps((subpixel.phase_windows(2, 3, 1),) * 2) == (1, 1)
     assert subpixel.phase_windows(3, 3, 1) == (2, (0, 1, 1))
     assert subpixel.window_steps((subpixel.phase_windows(3, 3, 1), subpixel.phase_windows(2, 3, 1))) is None
     assert subpixel.window_steps(((2, (1, 0)),)) is None  # stepping down

@@ -98,6 +98,7 @@ def interleaved(t, scale):
                         t.storage_offset())
 
 
+@lru_cache(maxsize=None)
 def window_steps(windows):
     """Return how far the windows' start moves from one phase to the next, per dimension, or None when the
     starts do not step evenly and upwards (then no single strided view holds every phase's window)."""
@@ -107,7 +108,7 @@ def window_steps(windows):
         if step < 0 or any(start != starts[0] + index * step for index, start in enumerate(starts)):
             return None
         steps.append(step)
-    return steps
+    return tuple(steps)
 
 
 def windowed(y, scale, windows, size):

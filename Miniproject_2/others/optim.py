@@ -96,6 +96,7 @@ class Optimizer:
         if self._flat() is not None:
             self._flat_state = {k: cat([s[k].reshape(-1) for s in self.state]) if is_tensor(v) else v
                                 for k, v in self.state[0].items()}
+            self.state = [{} for _ in self.params]  # packed, the flat state is the only copy
 
     def zero_grad(self):
         """Set every gradient to zero."""

@@ -35,14 +35,14 @@ Module, Conv2d, TransposeConv2d, NearestUpsampling, Upsampling = (
 ReLU, LeakyReLU, Sigmoid, Sequential, Identity, Concat, Add, MSE, SGD, Adam, CosineAnnealingLR = (
     _framework.ReLU, _framework.LeakyReLU, _framework.Sigmoid, _framework.Sequential, _framework.Identity,
     _framework.Concat, _framework.Add, _framework.MSE, _framework.SGD, _framework.Adam, _framework.CosineAnnealingLR)
-networks, serialization, checks, augment = (_framework.networks, _framework.serialization, _framework.checks,
-                                            _framework.augment)
+networks, serialization, checks, augment, workspace = (
+    _framework.networks, _framework.serialization, _framework.checks, _framework.augment, _framework.workspace)
 
 __all__ = ["Model", "Module", "Conv2d", "TransposeConv2d", "NearestUpsampling", "Upsampling", "ReLU", "LeakyReLU",
            "Sigmoid", "Sequential", "Identity", "Concat", "Add", "MSE", "SGD", "Adam", "CosineAnnealingLR"]
 
 BESTMODEL = Path(__file__).resolve().parent / "bestmodel.pth"
-ARCHITECTURE = {"name": "unet", "widths": [16, 32, 64, 64]}  # the course network: {"name": "course", "width": 48}
+ARCHITECTURE = {"name": "unet", "widths": [24, 48, 64, 64]}  # the course network: {"name": "course", "width": 48}
 # finetune_lr: the step size after load_pretrained_model(), where train() also ends at the running mean of the
 # weights it went through (README, "The course's one epoch must raise the PSNR check", for what it measured).
 # self_ensemble: predict averages the network over this many symmetries of the square (1 to 8).
@@ -197,6 +197,7 @@ class Model:
         if mean is not None:
             for m, p in zip(mean, params):
                 p.copy_(m)
+        workspace.SHARED.clear()  # the convolutions' scratch memory is not kept between calls
 
     def _advance_schedule(self):
         if self.schedule is not None:
@@ -255,6 +256,7 @@ class Model:
                        for i in range(0, n, chunk)]
         finally:
             self.net.train()
+            workspace.SHARED.clear()
         if not outputs:
             return empty((0, 3, h, w), device=test_input.device)
         out = cat(outputs) if len(outputs) > 1 else outputs[0]

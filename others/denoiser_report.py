@@ -8,7 +8,7 @@ import torch
 
 from Miniproject_2.model import Model
 from Miniproject_2.others import networks
-from others.metrics import psnr
+from others.metrics import psnr, validation_psnr
 
 
 def load_history(path):
@@ -70,6 +70,35 @@ def search_table(histories, seconds):
         mark = f", x{ensemble}" if ensemble > 1 else ""
         lines.append(f"| {history['name']} | {network} | {parameter_count(arch):,} | {training} | "
                      f"{best['val_psnr_db']:.2f} (ep. {best['epoch']}{mark}) | {'' if sec is None else f'{sec:.0f}'} |")
+    return "\n".join(lines)
+
+
+def plain_and_predict_psnr(model, val_input, val_target):
+    """Validation PSNR of the plain network (one symmetry) and of ``predict`` with the model's own ensemble."""
+    symmetries = model.recipe["self_ensemble"]
+    try:
+        model.recipe["self_ensemble"] = 1
+        plain = validation_psnr(model, val_input, val_target)
+    finally:
+        model.recipe["self_ensemble"] = symmetries
+    return plain, validation_psnr(model, val_input, val_target)
+
+
+def seed_table(rows):
+    """Markdown table of ours against the PyTorch twin, one row per seed, and the mean of each column.
+
+    Args:
+        rows: ``(label, ours, twin)`` per seed, ``ours`` and ``twin`` being (plain, predict) PSNRs in dB.
+    """
+    if not rows:
+        raise ValueError("seed_table needs at least one row")
+    lines = ["| seed | ours, plain | twin, plain | difference | ours, predict | twin, predict | difference |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    table = [(label, o[0], t[0], o[0] - t[0], o[1], t[1], o[1] - t[1]) for label, o, t in rows]
+    means = ["mean"] + [sum(r[i] for r in table) / len(table) for i in range(1, 7)]
+    for label, *values in table + ([means] if len(table) > 1 else []):
+        cells = [f"{v:+.3f}" if i in (2, 5) else f"{v:.3f}" for i, v in enumerate(values)]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ import torch
 
 from conftest import ROOT
 
-SCRIPTS = ["train", "make-data", "package", "denoise"]
+SCRIPTS = ["train", "make-data", "package", "denoise", "report-denoiser"]
 
 
 def run(script, *args):
@@ -146,3 +146,40 @@ def test_train_runs_another_architecture_and_the_pytorch_twin_alike(tiny_data, t
 def test_train_explains_bad_options(tiny_data, args, words):
     done = run("train", "--epochs", "1", "--data", str(tiny_data), *args)
     assert done.returncode != 0 and words in done.stderr and "Traceback" not in done.stderr
+
+
+def test_report_denoiser_compares_ours_and_the_twin_over_seeds(tiny_data, tmp_path):
+    from Miniproject_2.model import Model
+    arch = {"name": "unet", "widths": [2, 2]}
+    files = {}
+    for name in ("ours", "twin", "seed-1/ours", "seed-1/twin"):
+        torch.manual_seed(len(files))
+        model = Model()
+        model.configure(arch)
+        files[name] = tmp_path / (name.replace("ours", "bestmodel").replace("twin", "bestmodel-twin") + ".pth")
+        files[name].parent.mkdir(exist_ok=True)
+        model.save(files[name])
+    history = {"architecture": arch, "train_size": 300, "noisy_psnr_db": 20.7,
+               "recipe": {"lr": 1e-3, "batch_size": 8, "self_ensemble": 2},
+               "epochs": [{"epoch": 1, "val_psnr_db": 21.0}, {"epoch": 2, "val_psnr_db": 21.5}]}
+    (tmp_path / "search").mkdir()
+    for name in ("search/run.json", "h.json", "h-twin.json"):
+        (tmp_path / name).write_text(json.dumps(history))
+    done = run("report-denoiser", "--search", str(tmp_path / "search"), "--runs", "--data", str(tiny_data),
+               "--ours-history", str(tmp_path / "h.json"), "--twin-history", str(tmp_path / "h-twin.json"),
+               "--batch-sizes", str(tmp_path / "none"), "--ours", str(files["ours"]), "--twin", str(files["twin"]),
+               "--course", str(tmp_path / "none.pth"), "--seeds", str(tmp_path), "--images", "2",
+               "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "out" / "denoiser.md").read_text()
+    seeds = text[text.index("## Ours and the twin over seeds"):].splitlines()
+    rows = [line for line in seeds if line.startswith("| shipped pair") or line.startswith("| seed-1")
+            or line.startswith("| mean")]
+    assert len(rows) == 3
+    values = [[float(v) for v in row.split("|")[2:-1]] for row in rows]
+    for ours_plain, twin_plain, diff_plain, ours_pred, twin_pred, diff_pred in values:
+        assert diff_plain == pytest.approx(ours_plain - twin_plain, abs=2e-3)
+        assert diff_pred == pytest.approx(ours_pred - twin_pred, abs=2e-3)
+    assert values[2][0] == pytest.approx((values[0][0] + values[1][0]) / 2, abs=1e-3)
+    assert values[0][0] != values[1][0]  # different weights, different PSNR
+    assert (tmp_path / "out" / "figure7.png").is_file() and (tmp_path / "out" / "ours-vs-twin.png").is_file()

@@ -60,3 +60,33 @@ def test_epoch_seconds_is_a_positive_scaled_time():
 def test_best_epoch_needs_epochs(tmp_path):
     with pytest.raises(ValueError, match="empty has no epochs"):
         report.best_epoch(history(tmp_path, "empty", 8, []))
+
+
+def test_seed_table_gives_differences_and_their_means():
+    text = report.seed_table([("seed-0", (29.6, 29.8), (29.5, 29.7)), ("seed-1", (29.5, 29.7), (29.6, 29.75))])
+    lines = text.splitlines()
+    assert lines[2] == "| seed-0 | 29.600 | 29.500 | +0.100 | 29.800 | 29.700 | +0.100 |"
+    assert lines[3] == "| seed-1 | 29.500 | 29.600 | -0.100 | 29.700 | 29.750 | -0.050 |"
+    assert lines[4] == "| mean | 29.550 | 29.550 | +0.000 | 29.750 | 29.725 | +0.025 |"
+    assert len(report.seed_table([("one", (1.0, 2.0), (1.0, 2.0))]).splitlines()) == 3  # no mean of one row
+    with pytest.raises(ValueError, match="at least one row"):
+        report.seed_table([])
+
+
+class EnsembleStub:
+    """predict is off the target by 10 / self_ensemble grey levels, so each ensemble size has its own PSNR."""
+
+    def __init__(self, target):
+        self.recipe, self.target = {"self_ensemble": 4}, target
+
+    def predict(self, x):  # called once: the validation set below is smaller than one batch
+        return self.target.double() + 10 / self.recipe["self_ensemble"]
+
+
+def test_plain_and_predict_psnr_measures_one_symmetry_then_the_models_own():
+    target = torch.randint(20, 200, (3, 3, 4, 4), dtype=torch.uint8)
+    model = EnsembleStub(target)
+    plain, predict = report.plain_and_predict_psnr(model, target, target)
+    assert model.recipe["self_ensemble"] == 4
+    assert plain == pytest.approx(20 * torch.log10(torch.tensor(255 / 10.0)).item())
+    assert predict == pytest.approx(20 * torch.log10(torch.tensor(255 / 2.5)).item())

@@ -51,6 +51,16 @@ def test_predict_of_no_images_is_empty(model):
     assert out.shape == (0, 3, 32, 32)
 
 
+
+def test_train_and_predict_keep_no_scratch_memory(model):
+    """The convolutions share one scratch workspace; Model releases it after each call."""
+    x = torch.randint(0, 256, (4, 3, 16, 16), dtype=torch.uint8)
+    shared = model_module.workspace.SHARED
+    model.train(x, x, 1)
+    assert shared.buffers == {}
+    model.predict(x)
+    assert shared.buffers == {}
+
 def test_predict_works_with_grad_disabled(model):
     with torch.no_grad():
         assert model.predict(torch.rand(1, 3, 8, 8) * 255).shape == (1, 3, 8, 8)

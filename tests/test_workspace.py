@@ -52,3 +52,31 @@ def test_framed_is_ready_only_after_the_same_frame():
     assert space.framed("pad", (1, 1, 4, 4), like, (2, 2))[1] is False
     space.get("pad", (1, 1, 4, 4), like)
     assert space.framed("pad", (1, 1, 4, 4), like, (2, 2))[1] is False
+
+
+def test_clear_releases_every_buffer_and_the_next_get_allocates_afresh():
+    space = ws.Workspace()
+    like = torch.empty(0)
+    old = space.get("cols", (2, 3), like)
+    ws.padded(torch.ones(1, 1, 2, 2), (1, 1), space, "cols.pad")
+    space.clear()
+    assert space.buffers == {} and space.views == {} and space.frames == {}
+    new = space.get("cols", (2, 3), like)
+    assert new.data_ptr() != old.data_ptr()  # old still holds its memory, so a new buffer lies elsewhere
+    assert torch.equal(ws.padded(torch.ones(1, 1, 2, 2), (1, 1), space, "cols.pad"), F.pad(torch.ones(1, 1, 2, 2),
+                                                                                               (1, 1, 1, 1)))
+
+
+def test_eval_outputs_do_not_live_in_the_shared_scratch_memory():
+    """Eval mode shares the scratch memory too: an output must survive the next layers' calls."""
+    from Miniproject_2.model import Conv2d, Upsampling
+    torch.manual_seed(0)
+    layers = [Conv2d(3, 5, 3, padding=1), Upsampling(5, 4, 3, scale_factor=2, padding=1), Conv2d(4, 3, 3, stride=2)]
+    x = torch.randn(2, 3, 6, 6)
+    outputs = []
+    for layer in layers:
+        layer.eval()
+        x = layer.forward(x)
+        outputs.append((x, x.clone()))
+    for out, copy in outputs:
+        assert torch.equal(out, copy)

@@ -58,9 +58,8 @@ class Conv2d(ConvBase):
         check_input(self, input, self.in_channels)
         check_like(self, "input", input, self.weight)
         self._output_size(*input.shape[2:])
-        # Training mode reuses the shared scratch memory; eval mode keeps nothing after the call.
-        workspace = conv_ops.SHARED if self.training else conv_ops.Workspace()
-        out = conv_ops.forward(input, self.weight, self.bias, self.stride, self.padding, self.dilation, workspace)
+        out = conv_ops.forward(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                               conv_ops.SHARED)
         self.save_for_backward(input, input._version)
         return out
 

@@ -27,7 +27,7 @@ def course_network(width=48):
                       Upsampling(c, 3, 3, scale_factor=2, padding=1), Sigmoid())
 
 
-UNET_WIDTHS = (16, 32, 64, 64)  # the shipped model's
+UNET_WIDTHS = (24, 48, 64, 64)  # the shipped model's
 
 
 def unet(widths=UNET_WIDTHS, residual=True, negative_slope=0.1):

@@ -92,8 +92,7 @@ class Upsampling(Module):
         compact, pad, windows = self._compact_weight()
         phases = scale[0] * scale[1]
         bias = None if conv.bias is None else conv.bias.view(1, -1).expand(phases, -1).reshape(-1)
-        workspace = conv_ops.SHARED if self.training else conv_ops.Workspace()
-        y = conv_ops.forward(input, compact, bias, (1, 1), pad, (1, 1), workspace)
+        y = conv_ops.forward(input, compact, bias, (1, 1), pad, (1, 1), conv_ops.SHARED)
         self.save_for_backward((input, input._version, compact, pad, windows, tuple(y.shape)))
         return subpixel.gather_phases(y, scale, windows, tuple(input.shape[2:]))
 

@@ -4,10 +4,11 @@
 class Workspace:
     """Scratch memory reused from call to call: one flat buffer per role, dtype and device, grown as needed.
 
-    Every convolution in training mode shares ``SHARED``, so scratch memory is that of the largest layer,
-    not the sum over layers; a view handed out is only valid until the next ``get`` of the same role. The grid
-    kernels (``shifted``, ``phases``) reuse im2col's four roles ("cols", "cols.pad", "grad_cols",
-    "grad_cols.pad") rather than adding their own, so a network mixing both keeps four buffers, not eight.
+    Every convolution shares ``SHARED``, so scratch memory is that of the largest layer, not the sum over
+    layers, and it is kept until ``clear`` (``Model`` clears it after ``train`` and ``predict``); a view handed
+    out is only valid until the next ``get`` of the same role. The grid kernels (``shifted``, ``phases``)
+    reuse im2col's four roles ("cols", "cols.pad", "grad_cols", "grad_cols.pad") rather than adding their own,
+    so a network mixing both keeps four buffers, not eight.
 
     Views are cached per role and shape, and ``framed`` remembers which role still holds a zero border: at
     small batches a training step is dominated by the number of tensor operations, not their size.
@@ -17,6 +18,10 @@ class Workspace:
         self.buffers = {}
         self.views = {}
         self.frames = {}
+
+    def clear(self):
+        """Release every buffer (the next calls allocate afresh)."""
+        self.buffers, self.views, self.frames = {}, {}, {}
 
     def get(self, name, shape, like):
         """Return a (garbage-filled) view of shape ``shape`` on the buffer ``name``, with ``like``'s dtype/device."""

@@ -4,7 +4,7 @@ from contextlib import contextmanager
 import pytest
 import torch
 
-from Miniproject_2.others import shifted
+from Miniproject_2.others import conv_ops, shifted
 
 DTYPES = (torch.float32, torch.float64)
 # Tolerances against the float64 oracle: float64 should agree to rounding; float32 to its precision.
@@ -92,3 +92,14 @@ def grid_kernels_for_any_size():
         yield
     finally:
         shifted.MIN_VALUES = saved
+
+
+@contextmanager
+def kept_columns_up_to(limit):
+    """Keep forward columns for the weight gradient only up to ``limit`` values (0: always rebuild them)."""
+    saved = conv_ops.KEEP
+    conv_ops.KEEP = limit
+    try:
+        yield
+    finally:
+        conv_ops.KEEP = saved

@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 
 from Miniproject_2.others import Conv2d, conv_ops, reference, shifted
 from Miniproject_2.others.im2col import conv_output_size
-from oracle import assert_backward_refuses_inplace_change, check_module, grid_kernels_for_any_size
+from oracle import assert_backward_refuses_inplace_change, check_module, grid_kernels_for_any_size, kept_columns_up_to
 from strategies import conv_configs, dtypes, random_input
 
 
@@ -124,13 +124,19 @@ def test_backward_checks_gradient_shape_and_order():
 
 
 @settings(max_examples=60)
-@given(conv_configs(), st.integers(0, 2**31 - 1))
-def test_fast_path_equals_the_reference(config, seed):
-    """conv_ops (what Conv2d runs) against reference.py (the plain im2col/fold form), twice in a row."""
+@given(conv_configs(), st.integers(0, 2**31 - 1), st.sampled_from([conv_ops.KEEP, 0]))
+def test_fast_path_equals_the_reference(config, seed, keep):
+    """conv_ops (what Conv2d runs) against reference.py (the plain im2col/fold form), twice in a row, with the
+    forward pass's columns kept for the weight gradient and (``KEEP`` = 0) rebuilt."""
     cfg, shape = config
     torch.manual_seed(seed)
     conv = Conv2d(**cfg).to(torch.float64)
     geometry = (conv.stride, conv.padding, conv.dilation)
+    with kept_columns_up_to(keep):
+        check_twice_against_the_reference(conv, shape, geometry, seed)
+
+
+def check_twice_against_the_reference(conv, shape, geometry, seed):
     for attempt in range(2):  # the second pass reuses the buffers of the first
         x = random_input(shape, seed + attempt)
         out = conv.forward(x)
@@ -144,6 +150,39 @@ def test_fast_path_equals_the_reference(config, seed):
         torch.testing.assert_close(conv.grad("weight"), ref_w, rtol=1e-12, atol=1e-12)
         if conv.bias is not None:
             torch.testing.assert_close(conv.grad("bias"), ref_b, rtol=1e-12, atol=1e-12)
+
+
+def test_kept_columns_survive_other_layers_and_a_cleared_workspace():
+    """Two layers of the same shape share the scratch memory but keep their columns apart; ``clear`` between
+    forward and backward leaves the kept columns to the layers that hold them."""
+    torch.manual_seed(0)
+    convs = [Conv2d(4, 4, 3, padding=1).to(torch.float64) for _ in range(2)]
+    x = torch.randn(2, 4, 6, 6, dtype=torch.float64)
+    hidden = convs[0].forward(x)
+    out = convs[1].forward(hidden)
+    assert all(conv.saved()[2] is not None for conv in convs)
+    conv_ops.SHARED.clear()
+    g = torch.randn(out.shape, dtype=torch.float64)
+    convs[0].backward(convs[1].backward(g))
+    xs, ws = x.clone().requires_grad_(), [c.weight.detach().clone().requires_grad_() for c in convs]
+    expected = F.conv2d(F.conv2d(xs, ws[0], convs[0].bias, padding=1), ws[1], convs[1].bias, padding=1)
+    expected.backward(g)
+    for conv, w in zip(convs, ws):
+        torch.testing.assert_close(conv.grad("weight"), w.grad, rtol=1e-12, atol=1e-12)
+
+
+def test_only_small_columns_in_training_mode_are_kept():
+    torch.manual_seed(0)
+    conv = Conv2d(3, 4, 3, padding=1)
+    x = torch.randn(2, 3, 8, 8)
+    conv.forward(x)
+    assert tuple(conv.saved()[2].shape) == (2, 3 * 9, 64)
+    with kept_columns_up_to(2 * 3 * 9 * 64 - 1):
+        conv.forward(x)
+        assert conv.saved()[2] is None
+    conv.eval()
+    assert conv._keeper() is None
+    torch.testing.assert_close(conv.forward(x), F.conv2d(x, conv.weight, conv.bias, padding=1))
 
 
 def test_forward_never_writes_into_the_parameters():

@@ -4,8 +4,8 @@ import torch
 import torch.nn.functional as F
 from hypothesis import assume, given, settings, strategies as st
 
-from Miniproject_2.others import Conv2d, NearestUpsampling, Upsampling, subpixel
-from oracle import assert_backward_refuses_inplace_change, check_module
+from Miniproject_2.others import Conv2d, NearestUpsampling, Upsampling, conv_ops, subpixel
+from oracle import assert_backward_refuses_inplace_change, check_module, kept_columns_up_to
 from strategies import dtypes, pairs, random_input
 
 shapes = st.tuples(st.integers(1, 5), st.integers(1, 4), st.integers(1, 9), st.integers(1, 9))
@@ -50,9 +50,15 @@ def test_upsampling_checks_input_channels():
 
 @settings(max_examples=40)
 @given(shapes, st.integers(1, 4), pairs(1, 3), st.sampled_from([(1, 0), (3, 1), (5, 2)]), st.booleans(),
-       st.integers(0, 2**31 - 1))
-def test_fused_block_equals_upsampling_then_convolution(shape, out_channels, scale, kernel_padding, bias, seed):
-    """The sub-pixel path against the two plain modules it replaces, with the same weights, twice in a row."""
+       st.integers(0, 2**31 - 1), st.sampled_from([conv_ops.KEEP, 0]))
+def test_fused_block_equals_upsampling_then_convolution(shape, out_channels, scale, kernel_padding, bias, seed, keep):
+    """The sub-pixel path against the two plain modules it replaces, with the same weights, twice in a row, with
+    the forward pass's columns kept for the weight gradient and (``KEEP`` = 0) rebuilt."""
+    with kept_columns_up_to(keep):
+        check_fused_against_plain(shape, out_channels, scale, kernel_padding, bias, seed)
+
+
+def check_fused_against_plain(shape, out_channels, scale, kernel_padding, bias, seed):
     kernel, padding = kernel_padding
     torch.manual_seed(seed)
     block = Upsampling(shape[1], out_channels, kernel, scale_factor=scale, padding=padding, bias=bias).to(torch.float64)

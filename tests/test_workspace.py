@@ -67,6 +67,22 @@ def test_clear_releases_every_buffer_and_the_next_get_allocates_afresh():
                                                                                                (1, 1, 1, 1)))
 
 
+def test_each_owner_has_its_own_workspace_released_with_it_or_by_clear():
+    import gc
+
+    class Owner:
+        pass
+
+    space, owners = ws.Workspace(), [Owner(), Owner()]
+    assert space.of(owners[0]) is space.of(owners[0])
+    assert space.of(owners[0]) is not space.of(owners[1])
+    del owners[1]
+    gc.collect()
+    assert len(space.owned) == 1
+    space.clear()
+    assert len(space.owned) == 0
+
+
 def test_eval_outputs_do_not_live_in_the_shared_scratch_memory():
     """Eval mode shares the scratch memory too: an output must survive the next layers' calls."""
     from Miniproject_2.model import Conv2d, Upsampling

@@ -117,7 +117,7 @@ def check_unchanged(owner, input, version, what="input"):
 
 
 def saved_input(owner):
-    """Return the input ``owner`` saved as ``(input, version)``, checked unchanged since forward."""
-    input, version = owner.saved()
+    """Return the input ``owner`` saved first, as ``(input, version, ...)``, checked unchanged since forward."""
+    input, version = owner.saved()[:2]
     check_unchanged(owner, input, version)
     return input

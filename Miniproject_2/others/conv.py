@@ -58,9 +58,9 @@ class Conv2d(ConvBase):
         check_input(self, input, self.in_channels)
         check_like(self, "input", input, self.weight)
         self._output_size(*input.shape[2:])
-        out = conv_ops.forward(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                               conv_ops.SHARED)
-        self.save_for_backward(input, input._version)
+        out, cols = conv_ops.forward_keeping(input, self.weight, self.bias, self.stride, self.padding,
+                                             self.dilation, conv_ops.SHARED, self._keeper())
+        self.save_for_backward(input, input._version, cols)
         return out
 
     def backward(self, gradwrtoutput):
@@ -75,12 +75,16 @@ class Conv2d(ConvBase):
         check_grad(self, gradwrtoutput, (shape[0], self.out_channels, ho, wo))
         geometry = (self.stride, self.padding, self.dilation)
         self._gradients["weight"] += conv_ops.weight_grad(gradwrtoutput, input, self.kernel_size, *geometry,
-                                                          conv_ops.SHARED).view(self.weight.shape)
+                                                          conv_ops.SHARED, self.saved()[2]).view(self.weight.shape)
         if self.bias is not None:
             self._gradients["bias"] += gradwrtoutput.sum((0, 2, 3))
         if not self.needs_input_grad:
             return None
         return conv_ops.input_grad(gradwrtoutput, self.weight, shape, *geometry, conv_ops.SHARED)
+
+    def _keeper(self):
+        """Where ``forward`` keeps small im2col columns for ``backward``: in training mode, this layer's Workspace."""
+        return conv_ops.SHARED.of(self) if self.training else None
 
     def _output_size(self, h, w):
         """Return (Ho, Wo) for an input of height ``h`` and width ``w``, or raise if it is too small."""

@@ -4,9 +4,10 @@ Same maths as ``reference.py``, arranged for speed. For large tensors with at le
 (``shifted.worth_it``), a convolution and its two gradients are kh*kw GEMMs over shifted views of the input laid
 on a grid: ``shifted.py`` for stride 1, ``phases.py`` for strided convolutions. Otherwise (small batches, the
 3-channel image layers, the course's block test), im2col here:
-- columns are built per image, (N, C*kh*kw, Ho*Wo), by one strided copy into scratch memory shared by all
-  layers (``Workspace``), and rebuilt for the weight gradient instead of being kept; a batched GEMM gives the
-  output directly in (N, O, Ho, Wo) layout, with no transposition;
+- columns are built per image, (N, C*kh*kw, Ho*Wo), by one strided copy into scratch memory; a batched GEMM
+  gives the output directly in (N, O, Ho, Wo) layout, with no transposition. Small columns (``KEEP``) are built
+  in the layer's own memory and kept for the weight gradient; larger ones go to memory shared by all layers
+  (``Workspace``) and are rebuilt for the weight gradient, so that only one layer's exist at a time;
 - for stride 1 and fewer output than input channels, the input gradient is the convolution of the output
   gradient with the flipped, transposed kernel (padding d*(k-1) - p), which builds columns of O*kh*kw rows
   instead of scattering C*kh*kw rows back with fold; otherwise the columns W^T G are added back
@@ -18,10 +19,14 @@ from . import phases, shifted
 from .workspace import SHARED, Workspace, padded  # noqa: F401 (SHARED and Workspace: used as conv_ops.*)
 
 SMALL = 1 << 16  # below this many input values, fold's one call beats kh*kw strided additions
+# Columns up to this many values are kept from the forward pass for the weight gradient (saving a padding and an
+# im2col copy); larger ones are rebuilt, so that a large batch holds one layer's columns at a time, not all.
+KEEP = 1 << 22
 
 
-def columns(x, kernel, stride, padding, dilation, workspace, name):
-    """Return the im2col columns of every image, (N, C*kh*kw, Ho*Wo), in a reused buffer.
+def columns(x, kernel, stride, padding, dilation, workspace, name, into=None):
+    """Return the im2col columns of every image, (N, C*kh*kw, Ho*Wo), in a reused buffer of ``workspace`` (of
+    ``into`` when given; the padding is always ``workspace``'s).
 
     Shape:
         x (N, C, H, W) -> (N, C*kh*kw, Ho*Wo), rows ordered (c, i, j) like ``weight.view(O, -1)``.
@@ -33,7 +38,8 @@ def columns(x, kernel, stride, padding, dilation, workspace, name):
     st_n, st_c, st_h, st_w = xp.stride()
     windows = xp.as_strided((n, c, kh, kw, ho, wo), (st_n, st_c, dh * st_h, dw * st_w, sh * st_h, sw * st_w),
                             xp.storage_offset())
-    cols = workspace.get(name, (n, c * kh * kw, ho * wo), x)
+    shape = (n, c * kh * kw, ho * wo)
+    cols = (workspace if into is None else into).get(name, shape, x)
     cols.view(n, c, kh, kw, ho, wo).copy_(windows)
     return cols, ho, wo
 
@@ -44,12 +50,23 @@ def forward(x, weight, bias, stride, padding, dilation, workspace):
     Shape:
         x (N, C, H, W) -> (N, O, Ho, Wo)
     """
+    return forward_keeping(x, weight, bias, stride, padding, dilation, workspace, None)[0]
+
+
+def forward_keeping(x, weight, bias, stride, padding, dilation, workspace, keeper):
+    """Return ``(output, columns)``: ``forward``'s output and, given a ``keeper`` (the calling layer's own
+    Workspace, ``Workspace.of``), its im2col columns built there when they hold at most ``KEEP`` values, for
+    ``weight_grad`` to reuse; else None. The columns stay valid until the layer's next forward pass.
+    """
     if shifted.applies(stride, x.shape[1], x.numel(), padding, shifted.reach_of(weight.shape[2:], dilation)):
-        return shifted.forward(x, weight, bias, padding, dilation, workspace)
+        return shifted.forward(x, weight, bias, padding, dilation, workspace), None
     if phases.applies(stride, x.shape[1], x.numel()):
-        return phases.forward(x, weight, bias, stride, padding, dilation, workspace)
+        return phases.forward(x, weight, bias, stride, padding, dilation, workspace), None
     n, o = x.shape[0], weight.shape[0]
-    cols, ho, wo = columns(x, tuple(weight.shape[2:]), stride, padding, dilation, workspace, "cols")
+    kernel = tuple(weight.shape[2:])
+    if keeper is not None and column_count(x.shape, kernel, stride, padding, dilation) > KEEP:
+        keeper = None
+    cols, ho, wo = columns(x, kernel, stride, padding, dilation, workspace, "cols", keeper)
     w2d = weight.reshape(o, -1)
     if bias is None:
         out = w2d.matmul(cols)
@@ -57,14 +74,21 @@ def forward(x, weight, bias, stride, padding, dilation, workspace):
         # A fresh copy, so the bias is never written; new_empty + copy_ costs a fraction of repeat at small sizes.
         out = cols.new_empty((n, o, ho * wo)).copy_(bias.view(1, o, 1).expand(n, o, ho * wo))
         out.baddbmm_(w2d.expand(n, -1, -1), cols)
-    return out.view(n, o, ho, wo)
+    return out.view(n, o, ho, wo), None if keeper is None else cols
 
 
-def weight_grad(grad, x, kernel, stride, padding, dilation, workspace):
+def column_count(x_shape, kernel, stride, padding, dilation):
+    """Return how many values the im2col columns of an input of shape ``x_shape`` hold."""
+    (n, c, h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = x_shape, kernel, stride, padding, dilation
+    ho, wo = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    return n * c * kh * kw * ho * wo
+
+
+def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None):
     """dL/dW = sum over images of G_n X_n^T, with G_n (O, Ho*Wo) and X_n the columns of image n of ``x``.
 
-    The columns are rebuilt here rather than kept from the forward pass: an extra strided copy, but only
-    one layer's columns ever exist at a time.
+    ``cols``: the columns ``forward_keeping`` kept, if any. Otherwise they are rebuilt here: an extra strided
+    copy, but only one large layer's columns ever exist at a time.
 
     A batched GEMM then a sum over images makes an (N, O, C*kh*kw) intermediate; one GEMM over all images
     needs G and X laid out image-major first (two copies). Whichever moves less memory is used.
@@ -73,7 +97,8 @@ def weight_grad(grad, x, kernel, stride, padding, dilation, workspace):
         return shifted.weight_grad(grad, x, kernel, padding, dilation, workspace)
     if phases.applies(stride, x.shape[1], x.numel()):
         return phases.weight_grad(grad, x, kernel, stride, padding, dilation, workspace)
-    cols, _, _ = columns(x, kernel, stride, padding, dilation, workspace, "cols")
+    if cols is None:
+        cols, _, _ = columns(x, kernel, stride, padding, dilation, workspace, "cols")
     n, o = grad.shape[:2]
     k, pixels = cols.shape[1:]
     g = grad.reshape(n, o, pixels)

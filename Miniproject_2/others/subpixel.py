@@ -31,52 +31,59 @@ def supported(scale, kernel, stride, padding, dilation):
             and all(taps(s, k, p)[0] is not None for s, k, p in zip(scale, kernel, padding)))
 
 
-_TAP_MATRICES = {}
+_PHASE_TAPS = {}
 
 
-def tap_matrix(scale, kernel, padding, like):
-    """Return A (scale * k2, kernel): A[a * k2 + t, i] = 1 when tap i of phase a lands on offset t of the
-    phase's window (``phase_windows``) of the folded kernel.
+def tap_matrix(scale, kernel, padding):
+    """Return A as nested lists (scale * k2 rows, kernel columns): A[a * k2 + t][i] = 1 when tap i of phase a
+    lands on offset t of the phase's window (``phase_windows``) of the folded kernel."""
+    _, entries = taps(scale, kernel, padding)
+    k2, starts = phase_windows(scale, kernel, padding)
+    rows = [[0.0] * kernel for _ in range(scale * k2)]
+    for phase, i, m in entries:
+        rows[phase * k2 + m - starts[phase]][i] = 1.0
+    return rows
 
-    Cached per geometry, dtype and device: the matrices are constants, and building one takes many tiny ops.
+
+def phase_taps(scale, kernel, padding, like):
+    """Return T (sh*sw, kh*kw, k2h*k2w): T[(a, b), (i, j), (t, u)] = A_h[a k2h + t, i] A_w[b k2w + u, j].
+
+    Cached per geometry, dtype and device: the tensors are constants, and building one takes many tiny ops.
     """
     key = (scale, kernel, padding, like.dtype, like.device)
-    if key not in _TAP_MATRICES:
-        _, entries = taps(scale, kernel, padding)
-        k2, starts = phase_windows(scale, kernel, padding)
-        rows = [[0.0] * kernel for _ in range(scale * k2)]
-        for phase, i, m in entries:
-            rows[phase * k2 + m - starts[phase]][i] = 1.0
-        _TAP_MATRICES[key] = like.new_tensor(rows)
-    return _TAP_MATRICES[key]
+    if key not in _PHASE_TAPS:
+        (sh, sw), (kh, kw) = scale, kernel
+        a_h, a_w = tap_matrix(sh, kh, padding[0]), tap_matrix(sw, kw, padding[1])
+        kh2, kw2 = len(a_h) // sh, len(a_w) // sw
+        _PHASE_TAPS[key] = like.new_tensor(
+            [[[a_h[a * kh2 + t][i] * a_w[b * kw2 + u][j] for t in range(kh2) for u in range(kw2)]
+              for i in range(kh) for j in range(kw)] for a in range(sh) for b in range(sw)])
+    return _PHASE_TAPS[key]
 
 
 def fold_weight(weight, scale, padding):
     """Return the compact per-phase kernels (sh*sw*O, C, k2h, k2w), rows ordered (phase_h, phase_w, o), and
     the padding of the low-resolution convolution.
 
-    Phase (a, b)'s kernel is A_h[a] w[o, c] A_w[b]^T with the tap matrices of ``tap_matrix``: the folded
-    kernel restricted to the window holding its non-zero taps. Computed as two plain GEMMs (one per spatial
-    dimension) rather than O*C tiny ones.
+    Phase (a, b)'s kernel is W'_ab[o, c] = A_h[a] w[o, c] A_w[b]^T (``tap_matrix``): the folded kernel restricted
+    to the window holding its non-zero taps. With w as (O*C, kh*kw) that is one small GEMM per phase,
+    w T[a, b], whose batched result is already laid out as the compact kernels: no copy.
     """
     (sh, sw), (o, c, kh, kw) = scale, weight.shape
-    a_h, a_w = tap_matrix(sh, kh, padding[0], weight), tap_matrix(sw, kw, padding[1], weight)
-    kh2, kw2 = a_h.shape[0] // sh, a_w.shape[0] // sw
-    rows = a_h.mm(weight.permute(2, 0, 1, 3).reshape(kh, -1))  # (sh*k2h, O*C*kw)
-    both = rows.view(-1, kw).mm(a_w.t())  # (sh*k2h*O*C, sw*k2w)
-    compact = both.view(sh, kh2, o, c, sw, kw2).permute(0, 4, 2, 3, 1, 5).reshape(sh * sw * o, c, kh2, kw2)
-    return compact, (taps(sh, kh, padding[0])[0], taps(sw, kw, padding[1])[0])
+    t = phase_taps(scale, (kh, kw), padding, weight)
+    compact = weight.reshape(1, o * c, kh * kw).expand(sh * sw, -1, -1).bmm(t)
+    kh2, kw2 = phase_windows(sh, kh, padding[0])[0], phase_windows(sw, kw, padding[1])[0]
+    return compact.view(sh * sw * o, c, kh2, kw2), (taps(sh, kh, padding[0])[0], taps(sw, kw, padding[1])[0])
 
 
 def unfold_weight_grad(grad_compact, weight_shape, scale, padding):
-    """The adjoint of ``fold_weight``: dL/dw[o, c] = sum over phases of A_h[a]^T dL/dW'[a, b, o, c] A_w[b]."""
+    """The adjoint of ``fold_weight``: dL/dw[o, c] = sum over phases of A_h[a]^T dL/dW'_ab[o, c] A_w[b], i.e. the
+    per-phase GEMMs dL/dW'_ab T[a, b]^T summed over phases.
+    """
     (sh, sw), (o, c, kh, kw) = scale, weight_shape
-    a_h, a_w = tap_matrix(sh, kh, padding[0], grad_compact), tap_matrix(sw, kw, padding[1], grad_compact)
-    kh2, kw2 = a_h.shape[0] // sh, a_w.shape[0] // sw
-    g = grad_compact.reshape(sh, sw, o, c, kh2, kw2).permute(0, 4, 2, 3, 1, 5).reshape(sh * kh2, -1)
-    rows = a_h.t().mm(g)  # (kh, O*C*sw*k2w)
-    both = rows.view(-1, sw * kw2).mm(a_w)  # (kh*O*C, kw)
-    return both.view(kh, o, c, kw).permute(1, 2, 0, 3).contiguous()
+    t = phase_taps(scale, (kh, kw), padding, grad_compact)
+    g = grad_compact.reshape(sh * sw, o * c, t.shape[2])
+    return g.bmm(t.transpose(1, 2)).sum(0).view(o, c, kh, kw)
 
 
 @lru_cache(maxsize=None)

@@ -92,8 +92,9 @@ class Upsampling(Module):
         compact, pad, windows = self._compact_weight()
         phases = scale[0] * scale[1]
         bias = None if conv.bias is None else conv.bias.view(1, -1).expand(phases, -1).reshape(-1)
-        y = conv_ops.forward(input, compact, bias, (1, 1), pad, (1, 1), conv_ops.SHARED)
-        self.save_for_backward((input, input._version, compact, pad, windows, tuple(y.shape)))
+        y, cols = conv_ops.forward_keeping(input, compact, bias, (1, 1), pad, (1, 1), conv_ops.SHARED,
+                                           self.conv._keeper())
+        self.save_for_backward((input, input._version, compact, pad, windows, tuple(y.shape), cols))
         return subpixel.gather_phases(y, scale, windows, tuple(input.shape[2:]))
 
     def _compact_weight(self):
@@ -114,14 +115,14 @@ class Upsampling(Module):
         if fused is None:
             grad = self.conv.backward(gradwrtoutput)
             return None if grad is None else self.upsample.backward(grad)
-        input, version, compact, pad, windows, y_shape = fused
+        input, version, compact, pad, windows, y_shape, cols = fused
         check_unchanged(self, input, version)
         conv, scale = self.conv, self.upsample.scale_factor
         shape = n, _, h, w = tuple(input.shape)
         check_grad(self, gradwrtoutput, (n, conv.out_channels, h * scale[0], w * scale[1]))
         g = subpixel.scatter_phases(gradwrtoutput, scale, windows, y_shape)
         grad_compact = conv_ops.weight_grad(g, input, tuple(compact.shape[2:]), (1, 1), pad, (1, 1),
-                                            conv_ops.SHARED).view(compact.shape)
+                                            conv_ops.SHARED, cols).view(compact.shape)
         conv._gradients["weight"] += subpixel.unfold_weight_grad(grad_compact, conv.weight.shape, scale, conv.padding)
         if conv.bias is not None:
             conv._gradients["bias"] += gradwrtoutput.sum((0, 2, 3))

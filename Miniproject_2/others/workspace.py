@@ -1,4 +1,5 @@
 """Scratch memory shared by the convolution kernels, and zero padding into it."""
+from weakref import WeakKeyDictionary
 
 
 class Workspace:
@@ -18,10 +19,20 @@ class Workspace:
         self.buffers = {}
         self.views = {}
         self.frames = {}
+        self.owned = WeakKeyDictionary()
 
     def clear(self):
-        """Release every buffer (the next calls allocate afresh)."""
-        self.buffers, self.views, self.frames = {}, {}, {}
+        """Release every buffer, the owners' (``of``) too (the next calls allocate afresh)."""
+        self.buffers, self.views, self.frames, self.owned = {}, {}, {}, WeakKeyDictionary()
+
+    def of(self, owner):
+        """Return the Workspace of ``owner`` (a layer): memory only it writes, kept from call to call (a fresh
+        allocation of megabytes costs as much as filling it, in page faults), released with the owner or by
+        ``clear``."""
+        own = self.owned.get(owner)
+        if own is None:
+            own = self.owned[owner] = Workspace()
+        return own
 
     def get(self, name, shape, like):
         """Return a (garbage-filled) view of shape ``shape`` on the buffer ``name``, with ``like``'s dtype/device."""

@@ -70,6 +70,8 @@ def forward_keeping(x, weight, bias, stride, padding, dilation, workspace, keepe
     w2d = weight.reshape(o, -1)
     if bias is None:
         out = w2d.matmul(cols)
+    elif n == 1:  # one operation instead of four: at batch 1 their number, not their size, sets the time
+        out = bias.view(o, 1).addmm(w2d, cols.view(cols.shape[1:]))
     else:
         # A fresh copy, so the bias is never written; new_empty + copy_ costs a fraction of repeat at small sizes.
         out = cols.new_empty((n, o, ho * wo)).copy_(bias.view(1, o, 1).expand(n, o, ho * wo))
@@ -91,7 +93,7 @@ def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None
     copy, but only one large layer's columns ever exist at a time.
 
     A batched GEMM then a sum over images makes an (N, O, C*kh*kw) intermediate; one GEMM over all images
-    needs G and X laid out image-major first (two copies). Whichever moves less memory is used.
+    needs G and X laid out image-major first (two copies, none for one image). Whichever moves less memory is used.
     """
     if shifted.applies(stride, x.shape[1], x.numel(), padding, shifted.reach_of(kernel, dilation)):
         return shifted.weight_grad(grad, x, kernel, padding, dilation, workspace)
@@ -102,7 +104,7 @@ def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None
     n, o = grad.shape[:2]
     k, pixels = cols.shape[1:]
     g = grad.reshape(n, o, pixels)
-    if o * k <= pixels * (o + k):
+    if n > 1 and o * k <= pixels * (o + k):
         return g.bmm(cols.transpose(1, 2)).sum(0)
     return g.transpose(0, 1).reshape(o, n * pixels).mm(cols.transpose(0, 1).reshape(k, n * pixels).t())
 

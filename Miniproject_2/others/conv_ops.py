@@ -106,7 +106,15 @@ def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None
     g = grad.reshape(n, o, pixels)
     if n > 1 and o * k <= pixels * (o + k):
         return g.bmm(cols.transpose(1, 2)).sum(0)
-    return g.transpose(0, 1).reshape(o, n * pixels).mm(cols.transpose(0, 1).reshape(k, n * pixels).t())
+    if n == 1:
+        return g.view(o, pixels).mm(cols.view(k, pixels).t())
+    # The image-major copies go to scratch memory that is free during a weight gradient (fresh tensors of this
+    # size would add to the peak memory of a large batch).
+    g_rows = workspace.get("grad_cols", (o, n, pixels), grad)
+    g_rows.copy_(g.transpose(0, 1))
+    x_rows = workspace.get("grad_cols.pad", (k, n, pixels), grad)
+    x_rows.copy_(cols.transpose(0, 1))
+    return g_rows.view(o, -1).mm(x_rows.view(k, -1).t())
 
 
 def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace):

@@ -37,7 +37,7 @@ def test_train_step(benchmark, impl, width, batch, device):
     benchmark.group = f"train {device} C={width} batch={batch}"
     benchmark.extra_info.update(impl=impl, width=width, batch=batch, device=device, size=SIZE,
                                 flops=course_training_flops(width, batch, SIZE))
-    # 4,096 images a side (at most 1,000, at least 5 steps): bursts of load on a shared machine last seconds, and the
-    # median of a longer window is less at their mercy.
-    rounds = max(5, min(1000, 4096 // batch))
-    benchmark.pedantic(run, rounds=rounds, warmup_rounds=2)
+    # About 4,096 images a side, in at most 20 timed rounds (the JSON keeps every round) of at least one step:
+    # bursts of load on a shared machine last seconds, and the median of a longer window is less at their mercy.
+    rounds = max(5, min(20, 4096 // batch))
+    benchmark.pedantic(run, rounds=rounds, iterations=max(1, 4096 // (batch * rounds)), warmup_rounds=2)

@@ -97,9 +97,9 @@ def grid_kernels_for_any_size():
 @contextmanager
 def kept_columns_up_to(limit):
     """Keep forward columns for the weight gradient only up to ``limit`` values (0: always rebuild them)."""
-    saved = conv_ops.KEEP
-    conv_ops.KEEP = limit
+    saved = conv_ops.KEEP, conv_ops.KEEP_SMALL
+    conv_ops.KEEP, conv_ops.KEEP_SMALL = limit, min(limit, conv_ops.KEEP_SMALL)
     try:
         yield
     finally:
-        conv_ops.KEEP = saved
+        conv_ops.KEEP, conv_ops.KEEP_SMALL = saved

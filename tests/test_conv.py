@@ -171,6 +171,13 @@ def test_kept_columns_survive_other_layers_and_a_cleared_workspace():
         torch.testing.assert_close(conv.grad("weight"), w.grad, rtol=1e-12, atol=1e-12)
 
 
+def test_which_columns_are_kept():
+    assert conv_ops.keeps(conv_ops.KEEP_SMALL, conv_ops.KEEP_OUT + 1)
+    assert not conv_ops.keeps(conv_ops.KEEP_SMALL + 1, conv_ops.KEEP_OUT + 1)
+    assert conv_ops.keeps(conv_ops.KEEP, conv_ops.KEEP_OUT)
+    assert not conv_ops.keeps(conv_ops.KEEP + 1, 1)
+
+
 def test_only_small_columns_in_training_mode_are_kept():
     torch.manual_seed(0)
     conv = Conv2d(3, 4, 3, padding=1)

@@ -19,9 +19,13 @@ from . import phases, shifted
 from .workspace import SHARED, Workspace, padded  # noqa: F401 (SHARED and Workspace: used as conv_ops.*)
 
 SMALL = 1 << 16  # below this many input values, fold's one call beats kh*kw strided additions
-# Columns up to this many values are kept from the forward pass for the weight gradient (saving a padding and an
-# im2col copy); larger ones are rebuilt, so that a large batch holds one layer's columns at a time, not all.
+# The forward pass's columns are kept for the weight gradient (saving a padding and an im2col copy) up to KEEP_SMALL
+# values, and up to KEEP values for layers with at most KEEP_OUT output channels: the copy costs K*P per image
+# against 2*O*K*P flops of each GEMM reading the columns, so the more outputs, the smaller its share of the layer's
+# time. Larger columns are rebuilt, so that a large batch holds one layer's columns at a time, not all.
+KEEP_SMALL = 1 << 20
 KEEP = 1 << 22
+KEEP_OUT = 64
 
 
 def columns(x, kernel, stride, padding, dilation, workspace, name, into=None):
@@ -55,8 +59,8 @@ def forward(x, weight, bias, stride, padding, dilation, workspace):
 
 def forward_keeping(x, weight, bias, stride, padding, dilation, workspace, keeper):
     """Return ``(output, columns)``: ``forward``'s output and, given a ``keeper`` (the calling layer's own
-    Workspace, ``Workspace.of``), its im2col columns built there when they hold at most ``KEEP`` values, for
-    ``weight_grad`` to reuse; else None. The columns stay valid until the layer's next forward pass.
+    Workspace, ``Workspace.of``), its im2col columns built there when ``keeps`` says so, for ``weight_grad``
+    to reuse; else None. The columns stay valid until the layer's next forward pass.
     """
     if shifted.applies(stride, x.shape[1], x.numel(), padding, shifted.reach_of(weight.shape[2:], dilation)):
         return shifted.forward(x, weight, bias, padding, dilation, workspace), None
@@ -64,7 +68,7 @@ def forward_keeping(x, weight, bias, stride, padding, dilation, workspace, keepe
         return phases.forward(x, weight, bias, stride, padding, dilation, workspace), None
     n, o = x.shape[0], weight.shape[0]
     kernel = tuple(weight.shape[2:])
-    if keeper is not None and column_count(x.shape, kernel, stride, padding, dilation) > KEEP:
+    if keeper is not None and not keeps(column_count(x.shape, kernel, stride, padding, dilation), o):
         keeper = None
     cols, ho, wo = columns(x, kernel, stride, padding, dilation, workspace, "cols", keeper)
     w2d = weight.reshape(o, -1)
@@ -77,6 +81,11 @@ def forward_keeping(x, weight, bias, stride, padding, dilation, workspace, keepe
         out = cols.new_empty((n, o, ho * wo)).copy_(bias.view(1, o, 1).expand(n, o, ho * wo))
         out.baddbmm_(w2d.expand(n, -1, -1), cols)
     return out.view(n, o, ho, wo), None if keeper is None else cols
+
+
+def keeps(values, out_channels):
+    """True when columns of ``values`` values of a layer with ``out_channels`` outputs are kept (see KEEP)."""
+    return values <= KEEP_SMALL or (values <= KEEP and out_channels <= KEEP_OUT)
 
 
 def column_count(x_shape, kernel, stride, padding, dilation):

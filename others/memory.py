@@ -25,13 +25,22 @@ print(json.dumps({{"before_kib": before, "peak_kib": after}}))
 """
 
 
-def peak_step_memory(impl, width, batch):
-    """Return {"before_kib", "peak_kib", "step_kib"}: resident memory before and after three steps, and the rise."""
-    done = subprocess.run([sys.executable, "-c", PROBE.format(root=str(ROOT)), impl, str(width), str(batch)],
-                          capture_output=True, text=True, check=True)
-    record = json.loads(done.stdout.strip().splitlines()[-1])
-    record["step_kib"] = record["peak_kib"] - record["before_kib"]
-    return record
+def peak_step_memory(impl, width, batch, probes=1):
+    """Return {"before_kib", "peak_kib", "step_kib"}: resident memory before and after three steps, and the rise;
+    with several ``probes`` (fresh processes), the one whose rise is the median (the same code's rise moved by
+    up to 20 % from process to process here), plus "probes_kib", every rise."""
+    records = []
+    for _ in range(probes):
+        done = subprocess.run([sys.executable, "-c", PROBE.format(root=str(ROOT)), impl, str(width), str(batch)],
+                              capture_output=True, text=True, check=True)
+        record = json.loads(done.stdout.strip().splitlines()[-1])
+        record["step_kib"] = record["peak_kib"] - record["before_kib"]
+        records.append(record)
+    records.sort(key=lambda r: r["step_kib"])
+    middle = dict(records[len(records) // 2])
+    if probes > 1:
+        middle["probes_kib"] = [r["step_kib"] for r in records]
+    return middle
 
 
 if __name__ == "__main__":

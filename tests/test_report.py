@@ -27,13 +27,13 @@ def fake_run(path):
 
 def test_report_tables_ratios_and_figure(tmp_path):
     fake_run(tmp_path / "run.json")
-    memory = {"scratch": {"step_kib": 2048}, "twin": {"step_kib": 4096}}
+    memory = {"scratch": {"step_kib": 2048, "probes_kib": [1024, 2048, 3072]}, "twin": {"step_kib": 4096}}
     text = report.write(tmp_path / "run.json", tmp_path / "run.md", memory)
     assert "| 48 | 64 | 100 | 50 | 2.00 |" in text
     assert "4 of 4 configurations at 1.5x or more" in text
     assert "| 16 | 2,000 | 1,000 | 2.00 |" in text  # predict
     assert "| cpu | 200 | 100 | 0.50 |" in text  # Model.train scaled to 50,000 pairs
-    assert "| scratch | 2 |" in text and "| twin | 4 |" in text
+    assert "| scratch | 2 | 1, 2, 3 |" in text and "| twin | 4 | 4 |" in text
     png = tmp_path / "run-cpu-figure4.png"
     assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "run.md").read_text() == text

@@ -114,10 +114,3 @@ def check_unchanged(owner, input, version, what="input"):
     if input._version != version:
         raise RuntimeError(f"{type(owner).__name__}.backward: its forward {what} was modified in place after "
                            "forward (an in-place operation on it?); backward would use the wrong values")
-
-
-def saved_input(owner):
-    """Return the input ``owner`` saved first, as ``(input, version, ...)``, checked unchanged since forward."""
-    input, version = owner.saved()[:2]
-    check_unchanged(owner, input, version)
-    return input

@@ -1,6 +1,6 @@
 """2-D convolution."""
 from . import conv_ops
-from .checks import check_choice, check_grad, check_input, check_int, check_like, pair, saved_input
+from .checks import check_choice, check_grad, check_input, check_int, check_like, check_unchanged, pair
 from .im2col import conv_output_size
 from .init import uniform
 from .module import Module
@@ -58,8 +58,8 @@ class Conv2d(ConvBase):
         check_input(self, input, self.in_channels)
         check_like(self, "input", input, self.weight)
         self._output_size(*input.shape[2:])
-        out, cols = conv_ops.forward_keeping(input, self.weight, self.bias, self.stride, self.padding,
-                                             self.dilation, conv_ops.SHARED, self._keeper())
+        out, cols = conv_ops.forward(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                                     conv_ops.SHARED, self._keeper())
         self.save_for_backward(input, input._version, cols)
         return out
 
@@ -69,13 +69,14 @@ class Conv2d(ConvBase):
         dL/dW = sum over images of G X^T (G = dL/dout as (O, Ho*Wo), X the columns), dL/db = G summed over
         images and pixels, and dL/dinput by ``conv_ops.input_grad`` (see ``reference.py`` for the plain form).
         """
-        input = saved_input(self)
+        input, version, cols = self.saved()
+        check_unchanged(self, input, version)
         shape = tuple(input.shape)
         ho, wo = self._output_size(shape[2], shape[3])
         check_grad(self, gradwrtoutput, (shape[0], self.out_channels, ho, wo))
         geometry = (self.stride, self.padding, self.dilation)
         self._gradients["weight"] += conv_ops.weight_grad(gradwrtoutput, input, self.kernel_size, *geometry,
-                                                          conv_ops.SHARED, self.saved()[2]).view(self.weight.shape)
+                                                          conv_ops.SHARED, cols).view(self.weight.shape)
         if self.bias is not None:
             self._gradients["bias"] += gradwrtoutput.sum((0, 2, 3))
         if not self.needs_input_grad:

@@ -16,6 +16,7 @@ on a grid: ``shifted.py`` for stride 1, ``phases.py`` for strided convolutions. 
 from torch.nn.functional import fold
 
 from . import phases, shifted
+from .im2col import conv_output_size
 from .workspace import SHARED, Workspace, padded  # noqa: F401 (SHARED and Workspace: used as conv_ops.*)
 
 SMALL = 1 << 16  # below this many input values, fold's one call beats kh*kw strided additions
@@ -49,19 +50,14 @@ def columns(x, kernel, stride, padding, dilation, workspace, name, into=None):
     return cols, ho, wo
 
 
-def forward(x, weight, bias, stride, padding, dilation, workspace):
-    """Return the convolution of ``x``; it rounds like F.conv2d (the GEMM starts from the bias).
+def forward(x, weight, bias, stride, padding, dilation, workspace, keeper=None):
+    """Return ``(output, columns)``: the convolution of ``x``, which rounds like F.conv2d (the GEMM starts from
+    the bias), and, given a ``keeper`` (the calling layer's own Workspace, ``Workspace.of``), its im2col columns
+    built there when ``keeps`` says so, for ``weight_grad`` to reuse; else None. The columns stay valid until the
+    layer's next forward pass.
 
     Shape:
-        x (N, C, H, W) -> (N, O, Ho, Wo)
-    """
-    return forward_keeping(x, weight, bias, stride, padding, dilation, workspace, None)[0]
-
-
-def forward_keeping(x, weight, bias, stride, padding, dilation, workspace, keeper):
-    """Return ``(output, columns)``: ``forward``'s output and, given a ``keeper`` (the calling layer's own
-    Workspace, ``Workspace.of``), its im2col columns built there when ``keeps`` says so, for ``weight_grad``
-    to reuse; else None. The columns stay valid until the layer's next forward pass.
+        x (N, C, H, W) -> output (N, O, Ho, Wo), columns (N, C*kh*kw, Ho*Wo)
     """
     if shifted.applies(stride, x.shape[1], x.numel(), padding, shifted.reach_of(weight.shape[2:], dilation)):
         return shifted.forward(x, weight, bias, padding, dilation, workspace), None
@@ -91,15 +87,15 @@ def keeps(values, out_channels):
 
 def column_count(x_shape, kernel, stride, padding, dilation):
     """Return how many values the im2col columns of an input of shape ``x_shape`` hold."""
-    (n, c, h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = x_shape, kernel, stride, padding, dilation
-    ho, wo = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    return n * c * kh * kw * ho * wo
+    (n, c, h, w), (kh, kw) = x_shape, kernel
+    ho = conv_output_size(h, kh, stride[0], padding[0], dilation[0])
+    return n * c * kh * kw * ho * conv_output_size(w, kw, stride[1], padding[1], dilation[1])
 
 
 def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None):
     """dL/dW = sum over images of G_n X_n^T, with G_n (O, Ho*Wo) and X_n the columns of image n of ``x``.
 
-    ``cols``: the columns ``forward_keeping`` kept, if any. Otherwise they are rebuilt here: an extra strided
+    ``cols``: the columns ``forward`` kept, if any. Otherwise they are rebuilt here: an extra strided
     copy, but only one large layer's columns ever exist at a time.
 
     A batched GEMM then a sum over images makes an (N, O, C*kh*kw) intermediate; one GEMM over all images
@@ -115,10 +111,10 @@ def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None
     n, o = grad.shape[:2]
     k, pixels = cols.shape[1:]
     g = grad.reshape(n, o, pixels)
-    if n > 1 and o * k <= pixels * (o + k):
-        return g.bmm(cols.transpose(1, 2)).sum(0)
     if n == 1:
         return g.view(o, pixels).mm(cols.view(k, pixels).t())
+    if o * k <= pixels * (o + k):
+        return g.bmm(cols.transpose(1, 2)).sum(0)
     # The image-major copies go to scratch memory that is free during a weight gradient (fresh tensors of this
     # size would add to the peak memory of a large batch).
     g_rows = workspace.get("grad_cols", (o, n, pixels), grad)

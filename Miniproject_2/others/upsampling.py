@@ -92,8 +92,7 @@ class Upsampling(Module):
         compact, pad, windows = self._compact_weight()
         phases = scale[0] * scale[1]
         bias = None if conv.bias is None else conv.bias.view(1, -1).expand(phases, -1).reshape(-1)
-        y, cols = conv_ops.forward_keeping(input, compact, bias, (1, 1), pad, (1, 1), conv_ops.SHARED,
-                                           self.conv._keeper())
+        y, cols = conv_ops.forward(input, compact, bias, (1, 1), pad, (1, 1), conv_ops.SHARED, self.conv._keeper())
         self.save_for_backward((input, input._version, compact, pad, windows, tuple(y.shape), cols))
         return subpixel.gather_phases(y, scale, windows, tuple(input.shape[2:]))
 

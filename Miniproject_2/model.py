@@ -3,6 +3,7 @@
 Every block is importable from here: ``from Miniproject_2.model import Conv2d, Sigmoid, ...`` (or
 ``from model import ...`` with this folder on ``sys.path``).
 """
+import math
 import sys
 import time
 from pathlib import Path
@@ -46,9 +47,12 @@ ARCHITECTURE = {"name": "unet", "widths": [24, 48, 64, 64]}  # the course networ
 # finetune_lr: the step size after load_pretrained_model(), where train() also ends at the running mean of the
 # weights it went through (README, "The course's one epoch must raise the PSNR check", for what it measured).
 # self_ensemble: predict averages the network over this many symmetries of the square (1 to 8).
+# spike_guard: a batch whose loss exceeds this many times the running mean of the loss (once SPIKE_AFTER steps have
+# set that mean) undoes the last update and halves the rate (``Model._roll_back``); 0 or None turns it off.
 RECIPE = {"optimizer": "adam", "lr": 1e-3, "schedule": "cosine", "min_lr": 0.0, "augment": True,
-          "finetune_lr": 3e-5, "batch_size": 8, "self_ensemble": 4}
+          "finetune_lr": 3e-5, "batch_size": 8, "self_ensemble": 4, "spike_guard": 10.0}
 PREDICT_PIXELS = 2 ** 20  # images per predict chunk: at most this many input values (341 images of 32x32)
+SPIKE_AFTER = 100  # steps of the running mean of the loss before the spike guard (RECIPE) may fire
 
 
 def pick_device():
@@ -91,6 +95,8 @@ class Model:
         self.architecture, self.net, self.loss, self._last_good = (architecture, net.requires_input_grad_(False),
                                                                    MSE(), None)
         self._average = False  # fine-tuning a loaded model: end each train() at the mean of its weights
+        self._loss_mean, self._losses_seen = None, 0  # running mean of the loss, for ``_spiked``
+        self.rollbacks = []  # one entry per update undone by ``_roll_back``
         self.schedule = None  # the learning-rate schedule in progress, stepped once per batch
         self._new_optimizer(lr)
 
@@ -160,6 +166,9 @@ class Model:
         Shape:
             train_input, train_target: (N, 3, H, W), any H and W.
 
+        A batch whose loss exceeds ``recipe["spike_guard"]`` times the running mean of the loss undoes the last
+        update and halves the rate (``_roll_back``; each event is listed in ``self.rollbacks``).
+
         Raises:
             FloatingPointError: the loss stopped being finite; the weights are those of the last step whose
                 loss was finite, and the optimizer starts afresh.
@@ -209,18 +218,54 @@ class Model:
         """One optimizer step on a batch in [0, 1]; return the loss before the step."""
         h, w = x.shape[2:]
         out = self.net.forward(self._pad(x))
-        loss = self.loss.forward(out[:, :, :h, :w], y)
-        if not loss.isfinite().item():
+        loss = self.loss.forward(out[:, :, :h, :w], y).item()
+        if not math.isfinite(loss):
             self._restore_last_good()
-            raise FloatingPointError(f"training stopped: the loss became {loss.item()}; the weights of the last "
+            raise FloatingPointError(f"training stopped: the loss became {loss}; the weights of the last "
                                      "step with a finite loss are kept (try a smaller learning rate)")
+        if self._spiked(loss):
+            self._roll_back(loss)
+            return loss
         grad = out.new_zeros(out.shape)  # the crop's adjoint: zeros where the padding was
         grad[:, :, :h, :w] = self.loss.backward()
         self.optimizer.zero_grad()
         self.net.backward(grad)
         self._keep_last_good()
         self.optimizer.step()
-        return loss.item()
+        return loss
+
+    def _spiked(self, loss):
+        """True when ``loss`` exceeds ``recipe["spike_guard"]`` times the running mean of the losses before it
+        (which it joins unless it spiked).
+
+        Without the guard, bin/train --seed 2 went from a loss of 0.011 to 0.151 in one step, then 2e7, and never
+        came back; the PyTorch twin does the same from the same state (README, "Divergence").
+        """
+        mean, factor = self._loss_mean, self.recipe["spike_guard"]
+        if factor and mean is not None and self._losses_seen >= SPIKE_AFTER and loss > factor * mean:
+            return True
+        self._losses_seen += 1
+        self._loss_mean = loss if mean is None else mean + (loss - mean) / min(self._losses_seen, SPIKE_AFTER)
+        return False
+
+    def _roll_back(self, loss):
+        """Undo the last update and halve the learning rate from here on; this batch is skipped.
+
+        The update before this batch moved the weights to where its loss is many times the usual: Adam near the
+        edge of stability, not a wrong gradient (README, "Divergence"). The moments are kept (they hold ordinary
+        gradients); the smaller rate keeps the next steps from landing there again.
+        """
+        self._restore_weights()
+        if self.schedule is not None:
+            self.schedule.base_lr /= 2
+            self.schedule.eta_min /= 2
+            self.optimizer.lr = self.schedule.get_lr()
+        else:
+            self.optimizer.lr /= 2
+        self.rollbacks.append({"loss": loss, "mean": self._loss_mean, "lr": self.optimizer.lr})
+        print(f"train: loss {loss:.4g} is over {self.recipe['spike_guard']:g} times its running mean "
+              f"{self._loss_mean:.4g}: the last update is undone and the learning rate halved (now "
+              f"{self.optimizer.lr:.3g})", file=sys.stderr, flush=True)
 
     def _keep_last_good(self):
         # The weights before this step produced a finite loss: keep a copy until the next step.
@@ -230,11 +275,15 @@ class Model:
         for saved, p in zip(self._last_good, params):
             saved.copy_(p)
 
-    def _restore_last_good(self):
-        """Put back the weights of the last step with a finite loss; restart the optimizer (its moments are bad)."""
+    def _restore_weights(self):
+        """Put back the weights from before the last update (none yet: nothing to undo)."""
         if self._last_good is not None:
             for saved, (p, _) in zip(self._last_good, self.net.param()):
                 p.copy_(saved)
+
+    def _restore_last_good(self):
+        """Put back the weights of the last step with a finite loss; restart the optimizer (its moments are bad)."""
+        self._restore_weights()
         self._new_optimizer(self.optimizer.lr)
 
     def predict(self, test_input):

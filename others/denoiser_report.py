@@ -84,19 +84,35 @@ def plain_and_predict_psnr(model, val_input, val_target):
     return plain, validation_psnr(model, val_input, val_target)
 
 
+def rollback_note(folder):
+    """Return " (updates undone: ours N, twin M)" from the histories in ``folder`` when the spike guard fired in
+    either run (``Model._roll_back``), else ""."""
+    counts = []
+    for name in ("train_history.json", "train_history-twin.json"):
+        path = folder / name
+        epochs = json.loads(path.read_text())["epochs"] if path.is_file() else []
+        counts.append(sum(len(e.get("rollbacks", [])) for e in epochs))
+    return f" (updates undone: ours {counts[0]}, twin {counts[1]})" if any(counts) else ""
+
+
 def seed_table(rows):
     """Markdown table of ours against the PyTorch twin, one row per seed, and the mean of each column.
 
     Args:
-        rows: ``(label, ours, twin)`` per seed, ``ours`` and ``twin`` being (plain, predict) PSNRs in dB.
+        rows: ``(label, ours, twin)`` or ``(label, ours, twin, counted)`` per seed, ``ours`` and ``twin`` being
+            (plain, predict) PSNRs in dB; a row with ``counted`` False is shown but left out of the mean (a run
+            pair whose spike guard fired: each side then ran at its own reduced rate).
     """
     if not rows:
         raise ValueError("seed_table needs at least one row")
     lines = ["| seed | ours, plain | twin, plain | difference | ours, predict | twin, predict | difference |",
              "|---|---:|---:|---:|---:|---:|---:|"]
-    table = [(label, o[0], t[0], o[0] - t[0], o[1], t[1], o[1] - t[1]) for label, o, t in rows]
-    means = ["mean"] + [sum(r[i] for r in table) / len(table) for i in range(1, 7)]
-    for label, *values in table + ([means] if len(table) > 1 else []):
+    table = [(row[0], row[1][0], row[2][0], row[1][0] - row[2][0], row[1][1], row[2][1], row[1][1] - row[2][1])
+             for row in rows]
+    counted = [r for r, row in zip(table, rows) if len(row) < 4 or row[3]]
+    label = "mean" if len(counted) == len(table) else "mean of the rows above without undone updates"
+    means = [label] + [sum(r[i] for r in counted) / len(counted) for i in range(1, 7)] if counted else None
+    for label, *values in table + ([means] if len(counted) > 1 else []):
         cells = [f"{v:+.3f}" if i in (2, 5) else f"{v:.3f}" for i, v in enumerate(values)]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -84,7 +84,7 @@ def run(model, data, epochs, out, history_path, checkpoint, resume=False, start=
     for epoch in range(done + 1, epochs + 1):
         with tqdm(desc=f"epoch {epoch}/{epochs}", unit="img", dynamic_ncols=True) as bar:
             model.progress = tqdm_progress(bar)
-            started = time.perf_counter()
+            started, undone = time.perf_counter(), len(model.rollbacks)
             model.train(train_input, train_target, 1)
             seconds = time.perf_counter() - started
         value = validation_psnr(model, val_input, val_target)
@@ -92,7 +92,8 @@ def run(model, data, epochs, out, history_path, checkpoint, resume=False, start=
         if improved:
             best = value
             model.save(out, meta={"val_psnr_db": value, "epoch": epoch, "recipe": model.recipe})
-        history["epochs"].append({"epoch": epoch, "val_psnr_db": value, "seconds": seconds, "saved": improved})
+        history["epochs"].append({"epoch": epoch, "val_psnr_db": value, "seconds": seconds, "saved": improved,
+                                  "rollbacks": model.rollbacks[undone:]})
         save_checkpoint(checkpoint, model, epoch, best, history)
         write_text_atomic(history_path, json.dumps(history, indent=2))
         tqdm.write(f"epoch {epoch}: validation PSNR {value:.3f} dB ({seconds:.0f} s)" + (", saved" if improved else ""))

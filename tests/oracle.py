@@ -49,6 +49,28 @@ def check_module(module, reference, x, dtype=torch.float64, params=("weight", "b
     return out
 
 
+def assert_backward_accumulates(module, x, seed=0):
+    """``backward`` adds to gradients already there: onto random ones, it must give them plus a fresh module's.
+
+    Every kernel path accumulates its own way (an accumulating GEMM, an addition), and the oracle tests start
+    from zero gradients, where overwriting and adding agree.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    out = module.forward(x)
+    g = torch.randn(out.shape, generator=generator, dtype=out.dtype)
+    module.zero_grad()
+    module.backward(g)
+    fresh = [gradient.clone() for _, gradient in module.param()]
+    before = [torch.randn(gradient.shape, generator=generator, dtype=gradient.dtype) for gradient in fresh]
+    for (_, gradient), start in zip(module.param(), before):
+        gradient.copy_(start)
+    module.forward(x)
+    module.backward(g)
+    for (_, gradient), start, once in zip(module.param(), before, fresh):
+        assert once.abs().sum() > 0
+        torch.testing.assert_close(gradient, start + once, rtol=1e-12, atol=1e-12)
+
+
 def check_network(net, twin, x, dtype=torch.float64, seed=0):
     """Compare a from-scratch network with a torch.nn ``twin`` of the same parameter names, via autograd.
 

@@ -136,13 +136,15 @@ def test_train_runs_another_architecture_and_the_pytorch_twin_alike(tiny_data, t
     ours, twin = records
     assert ours["architecture"] == {"name": "unet", "widths": [4, 8]} and ours["train_size"] == 100
     assert ours["recipe"]["batch_size"] == 16 and ours["recipe"]["augment"] is False
+    assert ours["recipe"]["spike_guard"] == 10 and ours["epochs"][0]["rollbacks"] == []
     assert abs(ours["epochs"][0]["val_psnr_db"] - twin["epochs"][0]["val_psnr_db"]) < 1e-3
 
 
 @pytest.mark.parametrize("args, words", [(["--architecture", "{bad"], "--architecture"),
                                          (["--architecture", '{"name": "vgg"}'], "architecture must be"),
                                          (["--batch-size", "0"], "--batch-size must be positive"),
-                                         (["--lr", "-1"], "--lr must be positive")])
+                                         (["--lr", "-1"], "--lr must be positive"),
+                                         (["--spike-guard", "-1"], "--spike-guard must be 0 (off)")])
 def test_train_explains_bad_options(tiny_data, args, words):
     done = run("train", "--epochs", "1", "--data", str(tiny_data), *args)
     assert done.returncode != 0 and words in done.stderr and "Traceback" not in done.stderr

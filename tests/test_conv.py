@@ -1,4 +1,6 @@
 """Conv2d against torch.nn.functional.conv2d and autograd (the float64 oracle)."""
+import contextlib
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -6,7 +8,8 @@ from hypothesis import given, settings, strategies as st
 
 from Miniproject_2.others import Conv2d, conv_ops, reference, shifted
 from Miniproject_2.others.im2col import conv_output_size
-from oracle import assert_backward_refuses_inplace_change, check_module, grid_kernels_for_any_size, kept_columns_up_to
+from oracle import (assert_backward_accumulates, assert_backward_refuses_inplace_change, check_module,
+                    grid_kernels_for_any_size, kept_columns_up_to)
 from strategies import conv_configs, dtypes, random_input
 
 
@@ -70,15 +73,19 @@ def test_positional_arguments_follow_pytorch_order():
                                                                      theirs.dilation, theirs.bias)
 
 
-def test_backward_accumulates():
+@pytest.mark.parametrize("batch, channels, size, stride, grid", [
+    (1, 2, 5, 1, False),  # one image: one accumulating GEMM
+    (2, 2, 8, 1, False),  # a batched GEMM summed over images
+    (2, 9, 2, 1, False),  # few pixels: one GEMM over image-major copies
+    (2, 9, 6, 1, True),  # shifted views (shifted.py)
+    (2, 9, 6, 2, True),  # phase grids (phases.py)
+])
+@pytest.mark.parametrize("keep", [0, conv_ops.KEEP])
+def test_backward_accumulates(batch, channels, size, stride, grid, keep):
     torch.manual_seed(0)
-    conv = Conv2d(2, 3, 3)
-    x, g = torch.randn(1, 2, 5, 5), torch.randn(1, 3, 3, 3)
-    conv.forward(x)
-    conv.backward(g)
-    once = conv.grad("weight").clone()
-    conv.backward(g)
-    torch.testing.assert_close(conv.grad("weight"), 2 * once)
+    conv = Conv2d(channels, channels, 3, stride=stride, padding=1).to(torch.float64)
+    with kept_columns_up_to(keep), (grid_kernels_for_any_size() if grid else contextlib.nullcontext()):
+        assert_backward_accumulates(conv, torch.randn(batch, channels, size, size, dtype=torch.float64))
     conv.zero_grad()
     assert conv.grad("weight").abs().sum() == 0
 

@@ -73,6 +73,15 @@ def test_seed_table_gives_differences_and_their_means():
         report.seed_table([])
 
 
+def test_seed_table_leaves_rows_not_counted_out_of_the_mean():
+    rows = [("a", (29.6, 29.8), (29.5, 29.7)), ("b", (29.5, 29.7), (29.6, 29.75), True),
+            ("c (updates undone)", (29.0, 29.0), (28.0, 28.0), False)]
+    lines = report.seed_table(rows).splitlines()
+    assert lines[4] == "| c (updates undone) | 29.000 | 28.000 | +1.000 | 29.000 | 28.000 | +1.000 |"
+    assert lines[5] == ("| mean of the rows above without undone updates | 29.550 | 29.550 | +0.000 | 29.750 | 29.725 "
+                        "| +0.025 |")
+
+
 class EnsembleStub:
     """predict is off the target by 10 / self_ensemble grey levels, so each ensemble size has its own PSNR."""
 
@@ -90,3 +99,16 @@ def test_plain_and_predict_psnr_measures_one_symmetry_then_the_models_own():
     assert model.recipe["self_ensemble"] == 4
     assert plain == pytest.approx(20 * torch.log10(torch.tensor(255 / 10.0)).item())
     assert predict == pytest.approx(20 * torch.log10(torch.tensor(255 / 2.5)).item())
+
+
+def test_rollback_note_counts_the_updates_each_run_undid(tmp_path):
+    def history(name, *rollbacks_per_epoch):
+        epochs = [{"epoch": i + 1, "rollbacks": [{"loss": 1.0}] * n} for i, n in enumerate(rollbacks_per_epoch)]
+        (tmp_path / name).write_text(json.dumps({"epochs": epochs}))
+
+    assert report.rollback_note(tmp_path) == ""  # no histories
+    history("train_history.json", 0, 2, 1)
+    history("train_history-twin.json", 0, 0)
+    assert report.rollback_note(tmp_path) == " (updates undone: ours 3, twin 0)"
+    history("train_history.json", 0, 0)
+    assert report.rollback_note(tmp_path) == ""

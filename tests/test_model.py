@@ -224,6 +224,70 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_weights(model, monkeypa
     assert all(p.isfinite().all() for p, _ in model.net.param())
 
 
+def throw_off_after_eighth_update(model, monkeypatch):
+    """Make the tail's bias jump by 5 (every output pixel off by 5) right after the eighth update; return the
+    list that receives the weights before each update."""
+    before_update, real_step = [], model.optimizer.step
+
+    def step():
+        before_update.append([p.clone() for p, _ in model.net.param()])
+        real_step()
+        if len(before_update) == 8:
+            model.net.param()[-1][0].add_(5)
+
+    monkeypatch.setattr(model.optimizer, "step", step)
+    return before_update
+
+
+@pytest.mark.parametrize("twin", [False, True])
+def test_a_loss_spike_undoes_the_last_update_halves_the_rate_and_training_goes_on(twin, monkeypatch):
+    """The ninth batch's loss is hundreds of times the running mean, so the eighth update is undone (the weights
+    from before it come back), the rate halves, the batch is skipped, and the later steps are ordinary. The
+    PyTorch twin's runs (``TwinModel``) share the loop, hence the guard."""
+    from others.twin import TwinModel
+    torch.manual_seed(0)
+    model = TwinModel() if twin else Model()
+    model.progress = lambda *args: None
+    monkeypatch.setattr(model_module, "SPIKE_AFTER", 5)
+    x = torch.randint(0, 256, (8 * 16, 3, 8, 8), dtype=torch.uint8)
+    model.plan(2, x.shape[0])  # a schedule over two epochs, so that it is still there after one
+    before_update = throw_off_after_eighth_update(model, monkeypatch)
+    after_rollback, real_roll_back = [], model._roll_back
+
+    def roll_back(loss):
+        real_roll_back(loss)
+        after_rollback.append([p.clone() for p, _ in model.net.param()])
+
+    monkeypatch.setattr(model, "_roll_back", roll_back)
+    model.train(x, x, 1)
+    assert len(model.rollbacks) == len(after_rollback) == 1
+    event = model.rollbacks[0]
+    assert event["loss"] > 100 * event["mean"] and event["loss"] > 20
+    for restored, kept in zip(after_rollback[0], before_update[7]):
+        torch.testing.assert_close(restored, kept, rtol=0, atol=0)
+    assert len(before_update) == 15  # 16 batches, one skipped
+    assert model.schedule.base_lr == pytest.approx(model.recipe["lr"] / 2)
+    # the rate at the ninth step of 32, from the halved base
+    assert event["lr"] == pytest.approx(model.recipe["lr"] / 2 * (1 + math.cos(math.pi * 8 / 32)) / 2)
+
+
+def test_spike_guard_zero_lets_every_update_stand(model, monkeypatch):
+    monkeypatch.setattr(model_module, "SPIKE_AFTER", 5)
+    model.recipe["spike_guard"] = 0
+    x = torch.randint(0, 256, (8 * 16, 3, 8, 8), dtype=torch.uint8)
+    before_update = throw_off_after_eighth_update(model, monkeypatch)
+    model.train(x, x, 1)
+    assert model.rollbacks == [] and len(before_update) == 16
+
+
+def test_ordinary_training_undoes_nothing(model, monkeypatch):
+    monkeypatch.setattr(model_module, "SPIKE_AFTER", 5)
+    x = torch.randint(0, 256, (8 * 32, 3, 16, 16), dtype=torch.uint8)
+    y = (x.float() + torch.randn(x.shape) * 20).clamp(0, 255).to(torch.uint8)
+    model.train(x, y, 1)
+    assert model.rollbacks == [] and model._losses_seen == 32
+
+
 def test_each_train_call_runs_one_whole_cosine_schedule(model):
     x = torch.randint(0, 256, (3 * model.recipe["batch_size"], 3, 8, 8), dtype=torch.uint8)  # 3 steps an epoch
     rates, real_step = [], model._step

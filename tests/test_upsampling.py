@@ -1,11 +1,14 @@
 """NearestUpsampling and Upsampling against torch and autograd."""
+import contextlib
+
 import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import assume, given, settings, strategies as st
 
 from Miniproject_2.others import Conv2d, NearestUpsampling, Upsampling, conv_ops, subpixel
-from oracle import assert_backward_refuses_inplace_change, check_module, kept_columns_up_to
+from oracle import (assert_backward_accumulates, assert_backward_refuses_inplace_change, check_module,
+                    grid_kernels_for_any_size, kept_columns_up_to)
 from strategies import dtypes, pairs, random_input
 
 shapes = st.tuples(st.integers(1, 5), st.integers(1, 4), st.integers(1, 9), st.integers(1, 9))
@@ -74,6 +77,14 @@ def check_fused_against_plain(shape, out_channels, scale, kernel_padding, bias, 
                                    atol=1e-12)
     for name in block.conv.state_dict():
         torch.testing.assert_close(block.conv.grad(name), plain_conv.grad(name), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("batch, channels, grid", [(1, 3, False), (3, 3, False), (2, 9, True)])
+def test_fused_backward_accumulates(batch, channels, grid):
+    torch.manual_seed(0)
+    block = Upsampling(channels, channels, 3, padding=1).to(torch.float64)
+    with grid_kernels_for_any_size() if grid else contextlib.nullcontext():
+        assert_backward_accumulates(block, torch.randn(batch, channels, 4, 5, dtype=torch.float64))
 
 
 def test_fused_backward_refuses_an_input_modified_in_place_after_forward():

@@ -75,8 +75,8 @@ class Conv2d(ConvBase):
         ho, wo = self._output_size(shape[2], shape[3])
         check_grad(self, gradwrtoutput, (shape[0], self.out_channels, ho, wo))
         geometry = (self.stride, self.padding, self.dilation)
-        self._gradients["weight"] += conv_ops.weight_grad(gradwrtoutput, input, self.kernel_size, *geometry,
-                                                          conv_ops.SHARED, cols).view(self.weight.shape)
+        conv_ops.weight_grad(gradwrtoutput, input, self.kernel_size, *geometry, conv_ops.SHARED, cols,
+                             into=self._gradients["weight"])
         if self.bias is not None:
             self._gradients["bias"] += gradwrtoutput.sum((0, 2, 3))
         if not self.needs_input_grad:

@@ -92,8 +92,12 @@ def column_count(x_shape, kernel, stride, padding, dilation):
     return n * c * kh * kw * ho * conv_output_size(w, kw, stride[1], padding[1], dilation[1])
 
 
-def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None):
+def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None, into=None):
     """dL/dW = sum over images of G_n X_n^T, with G_n (O, Ho*Wo) and X_n the columns of image n of ``x``.
+
+    Returns dL/dW as (O, C*kh*kw), or, given ``into`` (a gradient tensor of the weight's shape), adds it to
+    ``into`` in place and returns ``into``: where the last step is a GEMM, the GEMM accumulates, with no
+    temporary and no separate addition.
 
     ``cols``: the columns ``forward`` kept, if any. Otherwise they are rebuilt here: an extra strided
     copy, but only one large layer's columns ever exist at a time.
@@ -103,25 +107,38 @@ def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None
     used.
     """
     if shifted.applies(stride, x.shape[1], x.numel(), padding, shifted.reach_of(kernel, dilation)):
-        return shifted.weight_grad(grad, x, kernel, padding, dilation, workspace)
+        return added(shifted.weight_grad(grad, x, kernel, padding, dilation, workspace), into)
     if phases.applies(stride, x.shape[1], x.numel()):
-        return phases.weight_grad(grad, x, kernel, stride, padding, dilation, workspace)
+        return added(phases.weight_grad(grad, x, kernel, stride, padding, dilation, workspace), into)
     if cols is None:
         cols, _, _ = columns(x, kernel, stride, padding, dilation, workspace, "cols")
     n, o = grad.shape[:2]
     k, pixels = cols.shape[1:]
     g = grad.reshape(n, o, pixels)
     if n == 1:
-        return g.view(o, pixels).mm(cols.view(k, pixels).t())
+        return product(g.view(o, pixels), cols.view(k, pixels).t(), into)
     if o * k <= pixels * (o + k):
-        return g.bmm(cols.transpose(1, 2)).sum(0)
+        return added(g.bmm(cols.transpose(1, 2)).sum(0), into)
     # The image-major copies go to scratch memory that is free during a weight gradient (fresh tensors of this
     # size would add to the peak memory of a large batch).
     g_rows = workspace.get("grad_cols", (o, n, pixels), grad)
     g_rows.copy_(g.transpose(0, 1))
     x_rows = workspace.get("grad_cols.pad", (k, n, pixels), grad)
     x_rows.copy_(cols.transpose(0, 1))
-    return g_rows.view(o, -1).mm(x_rows.view(k, -1).t())
+    return product(g_rows.view(o, -1), x_rows.view(k, -1).t(), into)
+
+
+def product(a, b, into=None):
+    """Return a b, or add it to ``into`` (contiguous, a.shape[0] * b.shape[1] values) in place and return ``into``."""
+    if into is None:
+        return a.mm(b)
+    into.view(a.shape[0], b.shape[1]).addmm_(a, b)
+    return into
+
+
+def added(value, into=None):
+    """Return ``value``, or add it to ``into`` (contiguous, as many values) in place and return ``into``."""
+    return value if into is None else into.add_(value.view(into.shape))
 
 
 def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace):

@@ -59,15 +59,18 @@ class Module:
             raise TypeError(f"parameter {name!r} must be a tensor, got {type(tensor).__name__}")
         self._parameters[name] = tensor
         self._gradients[name] = tensor.new_zeros(tensor.shape)
+        object.__setattr__(self, name, tensor)  # found by normal lookup: the tensor object is never replaced
 
     def add_module(self, name, module):
         """Add a sub-module ``name``; it is then reachable as ``self.name``."""
         if not isinstance(module, Module):
             raise TypeError(f"sub-module {name!r} must be a Module, got {type(module).__name__}")
         self._modules[name] = module
+        object.__setattr__(self, name, module)
 
     def __getattr__(self, name):
-        # Only called when normal lookup fails: parameters and sub-modules live in their own dicts.
+        # Only called when normal lookup fails. Parameters and sub-modules are also instance attributes (read
+        # at every pass, where a call here per lookup showed in batch-1 profiles); their dicts are the record.
         for table in ("_parameters", "_modules"):
             entries = self.__dict__.get(table)
             if entries is not None and name in entries:

@@ -76,19 +76,14 @@ def fold_weight(weight, scale, padding):
     return compact.view(sh * sw * o, c, kh2, kw2), (taps(sh, kh, padding[0])[0], taps(sw, kw, padding[1])[0])
 
 
-def unfold_weight_grad(grad_compact, weight_shape, scale, padding, into=None):
-    """The adjoint of ``fold_weight``: dL/dw[o, c] = sum over phases of A_h[a]^T dL/dW'_ab[o, c] A_w[b], i.e. the
-    per-phase GEMMs dL/dW'_ab T[a, b]^T summed over phases.
-
-    Given ``into`` (a contiguous gradient of shape ``weight_shape``), the sum is added to it by one ``addbmm_``
-    and ``into`` returned.
+def unfold_weight_grad(grad_compact, scale, padding, into):
+    """Add the adjoint of ``fold_weight`` to ``into`` (a contiguous gradient of the weight's shape) and return it:
+    dL/dw[o, c] = sum over phases of A_h[a]^T dL/dW'_ab[o, c] A_w[b], i.e. the per-phase GEMMs dL/dW'_ab T[a, b]^T,
+    summed over phases and added by one ``addbmm_``.
     """
-    (sh, sw), (o, c, kh, kw) = scale, weight_shape
+    (sh, sw), (o, c, kh, kw) = scale, into.shape
     t = phase_taps(scale, (kh, kw), padding, grad_compact)
-    g = grad_compact.reshape(sh * sw, o * c, t.shape[2])
-    if into is None:
-        return g.bmm(t.transpose(1, 2)).sum(0).view(o, c, kh, kw)
-    into.view(o * c, kh * kw).addbmm_(g, t.transpose(1, 2))
+    into.view(o * c, kh * kw).addbmm_(grad_compact.reshape(sh * sw, o * c, t.shape[2]), t.transpose(1, 2))
     return into
 
 

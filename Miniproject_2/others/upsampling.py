@@ -122,7 +122,7 @@ class Upsampling(Module):
         g = subpixel.scatter_phases(gradwrtoutput, scale, windows, y_shape)
         grad_compact = conv_ops.weight_grad(g, input, tuple(compact.shape[2:]), (1, 1), pad, (1, 1),
                                             conv_ops.SHARED, cols)
-        subpixel.unfold_weight_grad(grad_compact, conv.weight.shape, scale, conv.padding, conv._gradients["weight"])
+        subpixel.unfold_weight_grad(grad_compact, scale, conv.padding, conv._gradients["weight"])
         if conv.bias is not None:
             conv._gradients["bias"] += gradwrtoutput.sum((0, 2, 3))
         if not self.needs_input_grad:

@@ -118,6 +118,33 @@ def seed_table(rows):
     return "\n".join(lines)
 
 
+def paired_interval(differences, level=0.95):
+    """Return ``(mean, standard error, (low, high))`` of paired differences, with the two-sided ``level``
+    Student t confidence interval of their mean (at least two differences)."""
+    import statistics
+
+    from scipy.stats import t
+    if len(differences) < 2:
+        raise ValueError(f"paired_interval needs at least two differences, got {len(differences)}")
+    mean = statistics.fmean(differences)
+    error = statistics.stdev(differences) / len(differences) ** 0.5
+    half = float(t.ppf(0.5 + level / 2, len(differences) - 1)) * error
+    return mean, error, (mean - half, mean + half)
+
+
+def difference_lines(rows):
+    """Markdown bullets: ours - twin over the counted rows of ``seed_table``, plain and predict, with 95 % intervals."""
+    counted = [row for row in rows if len(row) < 4 or row[3]]
+    if len(counted) < 2:
+        return []
+    lines = []
+    for index, name in ((0, "plain network"), (1, "`predict`")):
+        mean, error, (low, high) = paired_interval([row[1][index] - row[2][index] for row in counted])
+        lines.append(f"- {name}: ours - twin = {mean:+.3f} dB, standard error {error:.3f}, 95 % interval "
+                     f"{low:+.3f} to {high:+.3f} dB ({len(counted)} pairs).")
+    return lines
+
+
 def figure5(histories, path, title, label=lambda h: f"batch {h['recipe']['batch_size']}"):
     """Plot validation PSNR against epoch, one line per history (labelled by default by its batch size)."""
     import matplotlib

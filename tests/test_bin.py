@@ -165,13 +165,15 @@ def test_report_denoiser_compares_ours_and_the_twin_over_seeds(tiny_data, tmp_pa
                "recipe": {"lr": 1e-3, "batch_size": 8, "self_ensemble": 2},
                "epochs": [{"epoch": 1, "val_psnr_db": 21.0}, {"epoch": 2, "val_psnr_db": 21.5}]}
     (tmp_path / "search").mkdir()
+    short_runs = tmp_path / "summary.md"
+    short_runs.write_text("# Short runs\n\nsome table\n")
     for name in ("search/run.json", "h.json", "h-twin.json"):
         (tmp_path / name).write_text(json.dumps(history))
     done = run("report-denoiser", "--search", str(tmp_path / "search"), "--runs", "--data", str(tiny_data),
                "--ours-history", str(tmp_path / "h.json"), "--twin-history", str(tmp_path / "h-twin.json"),
                "--batch-sizes", str(tmp_path / "none"), "--ours", str(files["ours"]), "--twin", str(files["twin"]),
                "--course", str(tmp_path / "none.pth"), "--seeds", str(tmp_path), "--images", "2",
-               "--out", str(tmp_path / "out"))
+               "--out", str(tmp_path / "out"), "--short-runs", str(short_runs))
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "out" / "denoiser.md").read_text()
     seeds = text[text.index("## Ours and the twin over seeds"):].splitlines()
@@ -184,4 +186,7 @@ def test_report_denoiser_compares_ours_and_the_twin_over_seeds(tiny_data, tmp_pa
         assert diff_pred == pytest.approx(ours_pred - twin_pred, abs=2e-3)
     assert values[2][0] == pytest.approx((values[0][0] + values[1][0]) / 2, abs=1e-3)
     assert values[0][0] != values[1][0]  # different weights, different PSNR
+    plain = next(line for line in seeds if line.startswith("- plain network: ours - twin = "))
+    assert f"{values[2][2]:+.3f} dB" in plain and "(2 pairs)" in plain
+    assert seeds[seeds.index("## Short runs") + 2] == "some table"
     assert (tmp_path / "out" / "figure7.png").is_file() and (tmp_path / "out" / "ours-vs-twin.png").is_file()

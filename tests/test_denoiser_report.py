@@ -112,3 +112,22 @@ def test_rollback_note_counts_the_updates_each_run_undid(tmp_path):
     assert report.rollback_note(tmp_path) == " (updates undone: ours 3, twin 0)"
     history("train_history.json", 0, 0)
     assert report.rollback_note(tmp_path) == ""
+
+
+def test_paired_interval_gives_the_mean_its_error_and_a_t_interval():
+    mean, error, (low, high) = report.paired_interval([0.1, -0.1, 0.3])
+    assert mean == pytest.approx(0.1)
+    assert error == pytest.approx(0.2 / 3 ** 0.5)  # sample standard deviation 0.2
+    assert high - mean == pytest.approx(4.302653 * error, rel=1e-6)  # t quantile, 2 degrees of freedom, 97.5 %
+    assert low == pytest.approx(2 * mean - high)
+    with pytest.raises(ValueError, match="at least two differences"):
+        report.paired_interval([0.1])
+
+
+def test_difference_lines_use_only_counted_rows():
+    rows = [("a", (29.6, 29.8), (29.5, 29.7)), ("b", (29.5, 29.7), (29.4, 29.5)), ("c", (20.0, 20.0), (29.0, 29.0), False)]
+    plain, predict = report.difference_lines(rows)
+    assert plain.startswith("- plain network: ours - twin = +0.100 dB, standard error 0.000")
+    assert predict.startswith("- `predict`: ours - twin = +0.150 dB, standard error 0.050")
+    assert plain.endswith("(2 pairs).")
+    assert report.difference_lines(rows[:1] + rows[2:]) == []

@@ -125,7 +125,8 @@ def test_paired_interval_gives_the_mean_its_error_and_a_t_interval():
 
 
 def test_difference_lines_use_only_counted_rows():
-    rows = [("a", (29.6, 29.8), (29.5, 29.7)), ("b", (29.5, 29.7), (29.4, 29.5)), ("c", (20.0, 20.0), (29.0, 29.0), False)]
+    rows = [("a", (29.6, 29.8), (29.5, 29.7)), ("b", (29.5, 29.7), (29.4, 29.5)),
+            ("c", (20.0, 20.0), (29.0, 29.0), False)]
     plain, predict = report.difference_lines(rows)
     assert plain.startswith("- plain network: ours - twin = +0.100 dB, standard error 0.000")
     assert predict.startswith("- `predict`: ours - twin = +0.150 dB, standard error 0.050")

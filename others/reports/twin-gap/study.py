@@ -6,8 +6,8 @@ For each seed, ``bin/train --seed N --train-size 10000 --epochs 3 --threads 1`` 
 side by side (one core each): same initial weights, batches, flips and schedule, so the two runs differ by float32
 rounding alone. A full-scale pair takes 80 minutes and a seed moves the result by more than the 0.05 dB in
 question; short pairs buy the number of seeds that a mean difference and its confidence interval need. Histories go
-to ``seed-N/`` beside this file (kept; a seed whose two histories are complete is not run again), model files to
-``runs/twin-gap/`` (not kept), the summary to ``summary.md``.
+to ``seed-N/`` beside this file (kept), model files to ``runs/twin-gap/`` (not kept; a run whose history is complete
+and whose model file is still there is not run again), the summary to ``summary.md``.
 """
 import argparse
 import json
@@ -39,15 +39,15 @@ def train(seed, side, args):
     history, out, checkpoint = paths(seed, side)
     if complete(history, args.epochs) and out.is_file():
         return
-    command = [sys.executable, str(ROOT / "bin" / "train"), "--seed", str(seed), "--train-size", str(args.train_size),
-               "--epochs", str(args.epochs), "--threads", "1", "--out", str(out), "--history", str(history),
-               "--checkpoint", str(checkpoint)] + (["--twin"] if side == "twin" else [])
+    command = [sys.executable, str(ROOT / "bin" / "train"), "--seed", str(seed), "--train-size",
+               str(args.train_size), "--epochs", str(args.epochs), "--threads", "1", "--out", str(out),
+               "--history", str(history), "--checkpoint", str(checkpoint)] + (["--twin"] if side == "twin" else [])
     with open(MODELS / f"seed-{seed}{SIDES[side]}.log", "w") as log:
         subprocess.run(command, check=True, stdout=log, stderr=subprocess.STDOUT)
 
 
 def evaluate(seeds):
-    """Rows ``(label, ours, twin, counted)`` for ``report.seed_table``: each best model's (plain, predict) PSNR."""
+    """Rows ``(label, ours, twin, counted)`` for ``denoiser_report.seed_table``: each best model's (plain, predict) PSNR."""
     sys.path.insert(0, str(ROOT))
     import torch
     from Miniproject_2.model import Model

@@ -68,15 +68,6 @@ class Module:
         self._modules[name] = module
         object.__setattr__(self, name, module)
 
-    def __getattr__(self, name):
-        # Only called when normal lookup fails. Parameters and sub-modules are also instance attributes (read
-        # at every pass, where a call here per lookup showed in batch-1 profiles); their dicts are the record.
-        for table in ("_parameters", "_modules"):
-            entries = self.__dict__.get(table)
-            if entries is not None and name in entries:
-                return entries[name]
-        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
-
     def __setattr__(self, name, value):
         if isinstance(value, Module):
             self.add_module(name, value)

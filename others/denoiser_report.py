@@ -1,6 +1,7 @@
 """The denoiser report: the architecture search table, Figure 5 (PSNR per epoch per batch size) and
 Figure 7 (validation images: noisy, ours, PyTorch twin, clean), from training histories and model files."""
 import json
+import statistics
 import time
 from pathlib import Path
 
@@ -95,6 +96,27 @@ def rollback_note(folder):
     return f" (updates undone: ours {counts[0]}, twin {counts[1]})" if any(counts) else ""
 
 
+def load_model(cls, path):
+    """A model of class ``cls`` (ours or ``TwinModel``) with the weights of the model file ``path``."""
+    model = cls()
+    model.load_pretrained_model(path)
+    return model
+
+
+def pair_row(label, ours_file, twin_file, folder, val_input, val_target):
+    """A ``seed_table`` row for one run pair: each model file's (plain, predict) PSNR, labelled with
+    ``rollback_note(folder)`` (the folder of the pair's histories) and counted only if the guard never fired."""
+    from others.twin import TwinModel
+    note = rollback_note(folder)
+    return (label + note, plain_and_predict_psnr(load_model(Model, ours_file), val_input, val_target),
+            plain_and_predict_psnr(load_model(TwinModel, twin_file), val_input, val_target), not note)
+
+
+def counted(row):
+    """Whether a ``seed_table`` row enters the means: rows without a ``counted`` flag do."""
+    return len(row) < 4 or row[3]
+
+
 def seed_table(rows):
     """Markdown table of ours against the PyTorch twin, one row per seed, and the mean of each column.
 
@@ -109,10 +131,10 @@ def seed_table(rows):
              "|---|---:|---:|---:|---:|---:|---:|"]
     table = [(row[0], row[1][0], row[2][0], row[1][0] - row[2][0], row[1][1], row[2][1], row[1][1] - row[2][1])
              for row in rows]
-    counted = [r for r, row in zip(table, rows) if len(row) < 4 or row[3]]
-    label = "mean" if len(counted) == len(table) else "mean of the rows above without undone updates"
-    means = [label] + [sum(r[i] for r in counted) / len(counted) for i in range(1, 7)] if counted else None
-    for label, *values in table + ([means] if len(counted) > 1 else []):
+    kept = [r for r, row in zip(table, rows) if counted(row)]
+    label = "mean" if len(kept) == len(table) else "mean of the rows above without undone updates"
+    means = [label] + [sum(r[i] for r in kept) / len(kept) for i in range(1, 7)] if kept else None
+    for label, *values in table + ([means] if len(kept) > 1 else []):
         cells = [f"{v:+.3f}" if i in (2, 5) else f"{v:.3f}" for i, v in enumerate(values)]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -121,8 +143,6 @@ def seed_table(rows):
 def paired_interval(differences, level=0.95):
     """Return ``(mean, standard error, (low, high))`` of paired differences, with the two-sided ``level``
     Student t confidence interval of their mean (at least two differences)."""
-    import statistics
-
     from scipy.stats import t
     if len(differences) < 2:
         raise ValueError(f"paired_interval needs at least two differences, got {len(differences)}")
@@ -134,14 +154,14 @@ def paired_interval(differences, level=0.95):
 
 def difference_lines(rows):
     """Markdown bullets: ours - twin over the counted rows of ``seed_table``, plain and predict, with 95 % intervals."""
-    counted = [row for row in rows if len(row) < 4 or row[3]]
-    if len(counted) < 2:
+    kept = [row for row in rows if counted(row)]
+    if len(kept) < 2:
         return []
     lines = []
     for index, name in ((0, "plain network"), (1, "`predict`")):
-        mean, error, (low, high) = paired_interval([row[1][index] - row[2][index] for row in counted])
+        mean, error, (low, high) = paired_interval([row[1][index] - row[2][index] for row in kept])
         lines.append(f"- {name}: ours - twin = {mean:+.3f} dB, standard error {error:.3f}, 95 % interval "
-                     f"{low:+.3f} to {high:+.3f} dB ({len(counted)} pairs).")
+                     f"{low:+.3f} to {high:+.3f} dB ({len(kept)} pairs).")
     return lines
 
 

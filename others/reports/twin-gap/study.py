@@ -47,25 +47,13 @@ def train(seed, side, args):
 
 
 def evaluate(seeds):
-    """Rows ``(label, ours, twin, counted)`` for ``denoiser_report.seed_table``: each best model's (plain, predict) PSNR."""
+    """Rows ``(label, ours, twin, counted)`` for ``denoiser_report.seed_table``, one per seed."""
     sys.path.insert(0, str(ROOT))
-    import torch
-    from Miniproject_2.model import Model
     from others import denoiser_report, standin
-    from others.twin import TwinModel
 
     _, _, val_input, val_target = standin.load(standin.ensure())
-    rows = []
-    for seed in seeds:
-        results = []
-        for side, cls in (("ours", Model), ("twin", TwinModel)):
-            model = cls()
-            model.load_pretrained_model(paths(seed, side)[1])
-            with torch.no_grad():
-                results.append(denoiser_report.plain_and_predict_psnr(model, val_input, val_target))
-        note = denoiser_report.rollback_note(HERE / f"seed-{seed}")
-        rows.append((f"{seed}{note}", *results, not note))
-    return rows
+    return [denoiser_report.pair_row(str(seed), paths(seed, "ours")[1], paths(seed, "twin")[1], HERE / f"seed-{seed}",
+                                     val_input, val_target) for seed in seeds]
 
 
 def summary(rows, args):

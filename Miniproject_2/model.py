@@ -36,8 +36,9 @@ Module, Conv2d, TransposeConv2d, NearestUpsampling, Upsampling = (
 ReLU, LeakyReLU, Sigmoid, Sequential, Identity, Concat, Add, MSE, SGD, Adam, CosineAnnealingLR = (
     _framework.ReLU, _framework.LeakyReLU, _framework.Sigmoid, _framework.Sequential, _framework.Identity,
     _framework.Concat, _framework.Add, _framework.MSE, _framework.SGD, _framework.Adam, _framework.CosineAnnealingLR)
-networks, serialization, checks, augment, workspace = (
-    _framework.networks, _framework.serialization, _framework.checks, _framework.augment, _framework.workspace)
+networks, serialization, checks, augment, workspace, snapshot = (
+    _framework.networks, _framework.serialization, _framework.checks, _framework.augment, _framework.workspace,
+    _framework.snapshot)
 
 __all__ = ["Model", "Module", "Conv2d", "TransposeConv2d", "NearestUpsampling", "Upsampling", "ReLU", "LeakyReLU",
            "Sigmoid", "Sequential", "Identity", "Concat", "Add", "MSE", "SGD", "Adam", "CosineAnnealingLR"]
@@ -48,11 +49,13 @@ ARCHITECTURE = {"name": "unet", "widths": [24, 48, 64, 64]}  # the course networ
 # weights it went through (README, "The course's one epoch must raise the PSNR check", for what it measured).
 # self_ensemble: predict averages the network over this many symmetries of the square (1 to 8).
 # spike_guard: a batch whose loss exceeds this many times the running mean of the loss (once SPIKE_AFTER steps have
-# set that mean) undoes the last update and halves the rate (``Model._roll_back``); 0 or None turns it off.
+# set that mean) puts back the weights and optimizer state of a snapshot SNAPSHOT_EVERY + 1 to 2 * SNAPSHOT_EVERY
+# updates old and halves the rate (``Model._roll_back``); 0 or None turns it off.
 RECIPE = {"optimizer": "adam", "lr": 1e-3, "schedule": "cosine", "min_lr": 0.0, "augment": True,
           "finetune_lr": 3e-5, "batch_size": 8, "self_ensemble": 4, "spike_guard": 10.0}
 PREDICT_PIXELS = 2 ** 20  # images per predict chunk: at most this many input values (341 images of 32x32)
 SPIKE_AFTER = 100  # steps of the running mean of the loss before the spike guard (RECIPE) may fire
+SNAPSHOT_EVERY = 250  # updates between snapshots (``snapshot.Snapshots``) for the spike guard and a NaN loss
 
 
 def pick_device():
@@ -92,11 +95,11 @@ class Model:
     def _use(self, architecture, net, lr):
         """Adopt ``net`` (described by ``architecture``) with a fresh loss and optimizer at rate ``lr``."""
         # The images need no gradient: the first layers skip dL/dinput, as autograd does for data.
-        self.architecture, self.net, self.loss, self._last_good = (architecture, net.requires_input_grad_(False),
-                                                                   MSE(), None)
+        self.architecture, self.net, self.loss = architecture, net.requires_input_grad_(False), MSE()
+        self._snapshots = snapshot.Snapshots(SNAPSHOT_EVERY)
         self._average = False  # fine-tuning a loaded model: end each train() at the mean of its weights
         self._loss_mean, self._losses_seen = None, 0  # running mean of the loss, for ``_spiked``
-        self.rollbacks = []  # one entry per update undone by ``_roll_back``
+        self.rollbacks = []  # one entry per return to a snapshot by ``_roll_back``
         self.schedule = None  # the learning-rate schedule in progress, stepped once per batch
         self._new_optimizer(lr)
 
@@ -104,11 +107,6 @@ class Model:
         """Start the recipe's optimizer afresh at learning rate ``lr``."""
         kind = self.recipe["optimizer"]
         self.optimizer = Adam(self.net.param(), lr=lr) if kind == "adam" else SGD(self.net.param(), lr=lr)
-        self._rebind_schedule()
-
-    def _rebind_schedule(self):
-        if self.schedule is not None:
-            self.schedule.optimizer = self.optimizer
 
     def plan(self, num_epochs, num_images):
         """Spread the recipe's learning-rate schedule over ``num_epochs`` epochs of ``num_images`` images.
@@ -166,12 +164,13 @@ class Model:
         Shape:
             train_input, train_target: (N, 3, H, W), any H and W.
 
-        A batch whose loss exceeds ``recipe["spike_guard"]`` times the running mean of the loss undoes the last
-        update and halves the rate (``_roll_back``; each event is listed in ``self.rollbacks``).
+        A batch whose loss exceeds ``recipe["spike_guard"]`` times the running mean of the loss puts back an
+        earlier snapshot of the weights and halves the rate (``_roll_back``; each event is listed in
+        ``self.rollbacks``).
 
         Raises:
-            FloatingPointError: the loss stopped being finite; the weights are those of the last step whose
-                loss was finite, and the optimizer starts afresh.
+            FloatingPointError: the loss stopped being finite; the weights and optimizer state are those of the
+                older snapshot (``SNAPSHOT_EVERY + 1`` to ``2 * SNAPSHOT_EVERY`` updates before).
         """
         checks.check_int("num_epochs", num_epochs, 0)
         self._check_images("train_input", train_input)
@@ -220,9 +219,10 @@ class Model:
         out = self.net.forward(self._pad(x))
         loss = self.loss.forward(out[:, :, :h, :w], y).item()
         if not math.isfinite(loss):
-            self._restore_last_good()
-            raise FloatingPointError(f"training stopped: the loss became {loss}; the weights of the last "
-                                     "step with a finite loss are kept (try a smaller learning rate)")
+            self._snapshots.restore(self.net, self.optimizer)
+            raise FloatingPointError(f"training stopped: the loss became {loss}; the weights from a snapshot "
+                                     f"at most {2 * SNAPSHOT_EVERY} updates earlier are put back (try a smaller "
+                                     "learning rate)")
         if self._spiked(loss):
             self._roll_back(loss)
             return loss
@@ -230,7 +230,7 @@ class Model:
         grad[:, :, :h, :w] = self.loss.backward()
         self.optimizer.zero_grad()
         self.net.backward(grad)
-        self._keep_last_good()
+        self._snapshots.take(self.net, self.optimizer)
         self.optimizer.step()
         return loss
 
@@ -249,13 +249,13 @@ class Model:
         return False
 
     def _roll_back(self, loss):
-        """Undo the last update and halve the learning rate from here on; this batch is skipped.
+        """Go back to the older snapshot (weights and moments) and halve the learning rate; skip this batch.
 
-        The update before this batch moved the weights to where its loss is many times the usual: Adam near the
-        edge of stability, not a wrong gradient (README, "Divergence"). The moments are kept (they hold ordinary
-        gradients); the smaller rate keeps the next steps from landing there again.
+        The updates before this batch moved the weights to where its loss is many times the usual: Adam near the
+        edge of stability, not a wrong gradient (README, "Divergence"). The smaller rate keeps the next steps
+        from sliding there again; the data order and the schedule go on from here.
         """
-        self._restore_weights()
+        self._snapshots.restore(self.net, self.optimizer)
         if self.schedule is not None:
             self.schedule.base_lr /= 2
             self.schedule.eta_min /= 2
@@ -264,27 +264,8 @@ class Model:
             self.optimizer.lr /= 2
         self.rollbacks.append({"loss": loss, "mean": self._loss_mean, "lr": self.optimizer.lr})
         print(f"train: loss {loss:.4g} is over {self.recipe['spike_guard']:g} times its running mean "
-              f"{self._loss_mean:.4g}: the last update is undone and the learning rate halved (now "
-              f"{self.optimizer.lr:.3g})", file=sys.stderr, flush=True)
-
-    def _keep_last_good(self):
-        # The weights before this step produced a finite loss: keep a copy until the next step.
-        params = [p for p, _ in self.net.param()]
-        if self._last_good is None:
-            self._last_good = [p.clone() for p in params]
-        for saved, p in zip(self._last_good, params):
-            saved.copy_(p)
-
-    def _restore_weights(self):
-        """Put back the weights from before the last update (none yet: nothing to undo)."""
-        if self._last_good is not None:
-            for saved, (p, _) in zip(self._last_good, self.net.param()):
-                p.copy_(saved)
-
-    def _restore_last_good(self):
-        """Put back the weights of the last step with a finite loss; restart the optimizer (its moments are bad)."""
-        self._restore_weights()
-        self._new_optimizer(self.optimizer.lr)
+              f"{self._loss_mean:.4g}: the weights of an earlier snapshot are back and the learning rate halved "
+              f"(now {self.optimizer.lr:.3g})", file=sys.stderr, flush=True)
 
     def predict(self, test_input):
         """Denoise images.

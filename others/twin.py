@@ -79,7 +79,7 @@ class TwinNet:
     """A torch.nn network behind the from-scratch module API, its backward done by autograd.
 
     ``param()`` pairs are (detached parameter, .grad): they share storage with the twin's parameters, so
-    the model's in-place weight copies (last good step, weight averaging) reach the twin.
+    the model's in-place weight copies (snapshots, weight averaging) reach the twin.
     """
 
     def __init__(self, twin):
@@ -157,7 +157,6 @@ class TwinModel(Model):
         kind = self.recipe["optimizer"]
         optimizer = torch.optim.Adam(params, lr=lr) if kind == "adam" else torch.optim.SGD(params, lr=lr)
         self.optimizer = TorchOptimizer(optimizer)
-        self._rebind_schedule()
 
 
 class TwinStep:

@@ -202,8 +202,11 @@ def test_train_refuses_nan_targets(model):
         model.train(x, y, 1)
 
 
-def test_nan_loss_stops_training_and_keeps_the_last_good_weights(model, monkeypatch):
-    """Poison the weights after the third step: the fourth loss is NaN, the weights after step two come back."""
+def test_nan_loss_stops_training_and_puts_back_the_older_snapshot(model, monkeypatch):
+    """Poison the weights after the third update: the fourth loss is NaN. With a snapshot before every update,
+    the older of the last two (before the second update, i.e. after the first) comes back."""
+    monkeypatch.setattr(model_module, "SNAPSHOT_EVERY", 1)
+    model.configure()
     x = torch.randint(0, 256, (8 * 32, 3, 8, 8), dtype=torch.uint8)
     snapshots, real_step = [], model.optimizer.step
 
@@ -214,12 +217,12 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_weights(model, monkeypa
             model.net.param()[0][0].fill_(float("nan"))
 
     monkeypatch.setattr(model.optimizer, "step", step)
-    with pytest.raises(FloatingPointError, match="last step with a finite loss"):
+    with pytest.raises(FloatingPointError, match="from a snapshot at most 2 updates earlier"):
         model.train(x, x, 1)
     assert len(snapshots) == 3
-    for kept, (p, _) in zip(snapshots[1], model.net.param()):
+    for kept, (p, _) in zip(snapshots[0], model.net.param()):
         torch.testing.assert_close(p, kept, rtol=0, atol=0)
-    assert model.schedule.optimizer is model.optimizer  # the schedule drives the fresh optimizer
+    assert adam_steps(model.optimizer) == 1 and model.schedule.optimizer is model.optimizer  # state put back
     model.train(x[:64], x[:64], 1)  # training can go on afterwards
     assert all(p.isfinite().all() for p, _ in model.net.param())
 
@@ -239,16 +242,23 @@ def throw_off_after_eighth_update(model, monkeypatch):
     return before_update
 
 
+def adam_steps(optimizer):
+    """The step count in the first parameter's Adam state (ours, or torch.optim's through ``TorchOptimizer``)."""
+    return int(optimizer.state_dict()["state"][0]["step"])
+
+
 @pytest.mark.parametrize("twin", [False, True])
-def test_a_loss_spike_undoes_the_last_update_halves_the_rate_and_training_goes_on(twin, monkeypatch):
-    """The ninth batch's loss is hundreds of times the running mean, so the eighth update is undone (the weights
-    from before it come back), the rate halves, the batch is skipped, and the later steps are ordinary. The
-    PyTorch twin's runs (``TwinModel``) share the loop, hence the guard."""
+def test_a_loss_spike_goes_back_to_the_older_snapshot_halves_the_rate_and_training_goes_on(twin, monkeypatch):
+    """The ninth batch's loss is hundreds of times the running mean. With a snapshot before every third update
+    (before updates 1, 4 and 7), the older of the last two comes back: the weights and Adam state from before
+    the fourth update. The rate halves, the batch is skipped, and the later steps are ordinary. The PyTorch
+    twin's runs (``TwinModel``) share the loop, hence the guard."""
     from others.twin import TwinModel
+    monkeypatch.setattr(model_module, "SPIKE_AFTER", 5)
+    monkeypatch.setattr(model_module, "SNAPSHOT_EVERY", 3)
     torch.manual_seed(0)
     model = TwinModel() if twin else Model()
     model.progress = lambda *args: None
-    monkeypatch.setattr(model_module, "SPIKE_AFTER", 5)
     x = torch.randint(0, 256, (8 * 16, 3, 8, 8), dtype=torch.uint8)
     model.plan(2, x.shape[0])  # a schedule over two epochs, so that it is still there after one
     before_update = throw_off_after_eighth_update(model, monkeypatch)
@@ -256,15 +266,17 @@ def test_a_loss_spike_undoes_the_last_update_halves_the_rate_and_training_goes_o
 
     def roll_back(loss):
         real_roll_back(loss)
-        after_rollback.append([p.clone() for p, _ in model.net.param()])
+        after_rollback.append(([p.clone() for p, _ in model.net.param()], adam_steps(model.optimizer)))
 
     monkeypatch.setattr(model, "_roll_back", roll_back)
     model.train(x, x, 1)
     assert len(model.rollbacks) == len(after_rollback) == 1
     event = model.rollbacks[0]
     assert event["loss"] > 100 * event["mean"] and event["loss"] > 20
-    for restored, kept in zip(after_rollback[0], before_update[7]):
-        torch.testing.assert_close(restored, kept, rtol=0, atol=0)
+    restored, steps = after_rollback[0]
+    for weights, kept in zip(restored, before_update[3]):
+        torch.testing.assert_close(weights, kept, rtol=0, atol=0)
+    assert steps == 3 and adam_steps(model.optimizer) == 3 + 7  # seven updates after the skipped ninth batch
     assert len(before_update) == 15  # 16 batches, one skipped
     assert model.schedule.base_lr == pytest.approx(model.recipe["lr"] / 2)
     # the rate at the ninth step of 32, from the halved base

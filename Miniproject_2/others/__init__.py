@@ -11,4 +11,4 @@ from .upsampling import NearestUpsampling, Upsampling
 
 __all__ = ["Module", "Conv2d", "TransposeConv2d", "NearestUpsampling", "Upsampling", "ReLU", "LeakyReLU",
            "Sigmoid", "Sequential", "Identity", "Concat", "Add", "MSE", "Optimizer", "SGD", "Adam", "CosineAnnealingLR"]
-from . import augment, checks, networks, reference, serialization, subpixel, workspace
+from . import augment, checks, networks, reference, serialization, snapshot, subpixel, workspace

@@ -4,9 +4,45 @@ Reproduces the seed report's Figure 4 (training time against batch size, ours vs
 11,000 images, scaled from measured step times) and adds the speed ratio per batch size and width.
 """
 import json
+import os
+import platform
+import re
 from pathlib import Path
 
 EPOCHS, IMAGES = 10, 11000  # Figure 4 of the seed report
+
+
+def cpu_model(cpuinfo=Path("/proc/cpuinfo")):
+    """The CPU's model name ("AMD EPYC", "Intel(R) Xeon(R) Processor"), or "" where the system does not say."""
+    try:
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name") and ":" in line:
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def model_slug(model):
+    """A file-name part for a CPU model: its first words, lower case, trademarks and "CPU"/"Processor" dropped.
+
+    "Intel(R) Xeon(R) Processor" -> "intel-xeon"; "AMD EPYC 7B13 64-Core Processor" -> "amd-epyc-7b13-64-core".
+    """
+    plain = re.sub(r"\((R|TM|r|tm)\)|\b(CPU|Processor)\b|@.*", " ", model).lower()
+    words = [re.sub(r"[^a-z0-9-]", "", word) for word in plain.split()]
+    return "-".join([word for word in words if word][:4])
+
+
+def device_label(cuda_name=None, model=None):
+    """Name of a benchmark run's files: the CUDA device's name, else the CPU's cores, architecture and model.
+
+    Runs on two machines that differ only in their CPU (this project's 2-core machines were an Intel Xeon on some
+    days and an AMD EPYC on others) keep separate files.
+    """
+    if cuda_name:
+        return "cuda-" + cuda_name.replace(" ", "_")
+    slug = model_slug(cpu_model() if model is None else model)
+    return f"cpu-{os.cpu_count()}core-{platform.machine()}" + (f"-{slug}" if slug else "")
 
 
 def load(path):

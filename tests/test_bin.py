@@ -12,7 +12,7 @@ import torch
 
 from conftest import ROOT
 
-SCRIPTS = ["train", "make-data", "package", "denoise", "report-denoiser"]
+SCRIPTS = ["train", "make-data", "package", "denoise", "report-denoiser", "benchmark"]
 
 
 def run(script, *args):
@@ -111,6 +111,17 @@ def test_denoise_writes_png_and_comparison_and_reports_psnr(tmp_path):
         assert image.size == (170, 150) and image.mode == "RGB"
     with Image.open(tmp_path / "o" / "coffee-compare.png") as image:
         assert image.size == (3 * 170, 150)
+
+
+def test_benchmark_rewrites_a_saved_report_with_its_memory_file(tmp_path):
+    from test_report import fake_run
+    fake_run(tmp_path / "run.json")
+    (tmp_path / "run-memory.json").write_text(json.dumps({"scratch": {"step_kib": 2048}, "twin": {"step_kib": 4096}}))
+    done = run("benchmark", "--report-only", str(tmp_path / "run.json"))
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "run.md").read_text()
+    assert "4 of 4 configurations at 1.5x or more" in text and "| scratch | 2 | 2 |" in text
+    assert run("benchmark", "--report-only", str(tmp_path / "missing.json")).returncode != 0
 
 
 def test_denoise_explains_bad_files(tmp_path):

@@ -1,5 +1,9 @@
 """The benchmark report from a pytest-benchmark JSON file."""
 import json
+import os
+import platform
+
+import pytest
 
 from others import report
 
@@ -37,3 +41,20 @@ def test_report_tables_ratios_and_figure(tmp_path):
     png = tmp_path / "run-cpu-figure4.png"
     assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "run.md").read_text() == text
+
+
+@pytest.mark.parametrize("model, slug", [
+    ("Intel(R) Xeon(R) Processor", "intel-xeon"), ("AMD EPYC", "amd-epyc"),
+    ("AMD EPYC 7B13 64-Core Processor", "amd-epyc-7b13-64-core"),
+    ("Intel(R) Core(TM) i7-8700 CPU @ 3.20GHz", "intel-core-i7-8700"), ("", "")])
+def test_model_slug(model, slug):
+    assert report.model_slug(model) == slug
+
+
+def test_device_label_names_the_cpu_model_or_the_cuda_device(tmp_path):
+    assert report.device_label("NVIDIA H200") == "cuda-NVIDIA_H200"
+    assert report.device_label(model="AMD EPYC").endswith("core-" + platform.machine() + "-amd-epyc")
+    assert report.device_label(model="") == f"cpu-{os.cpu_count()}core-{platform.machine()}"
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 9B45\nflags\t: fpu\n")
+    assert report.cpu_model(cpuinfo) == "AMD EPYC 9B45"

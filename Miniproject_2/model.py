@@ -47,12 +47,16 @@ BESTMODEL = Path(__file__).resolve().parent / "bestmodel.pth"
 ARCHITECTURE = {"name": "unet", "widths": [24, 48, 64, 64]}  # the course network: {"name": "course", "width": 48}
 # finetune_lr: the step size after load_pretrained_model(), where train() also ends at the running mean of the
 # weights it went through (README, "The course's one epoch must raise the PSNR check", for what it measured).
-# self_ensemble: predict averages the network over this many symmetries of the square (1 to 8).
+# color_augment: each batch in a random channel order, and as negatives half the time (``augment.recolor``); exact for
+# noise independent across channels and symmetric about the clean value. load_pretrained_model() takes it from the
+# model file's recipe (False when the file has none).
+# self_ensemble: predict averages the network over this many transforms (1 to 8 symmetries of the square, or with
+# color_augment 1 to 16: each symmetry plain and as a negative, ``augment.ensemble``).
 # spike_guard: a batch whose loss exceeds this many times the running mean of the loss (once SPIKE_AFTER steps have
 # set that mean) puts back the weights and optimizer state of a snapshot SNAPSHOT_EVERY + 1 to 2 * SNAPSHOT_EVERY
 # updates old and halves the rate (``Model._roll_back``); 0 or None turns it off.
 RECIPE = {"optimizer": "adam", "lr": 1e-3, "schedule": "cosine", "min_lr": 0.0, "augment": True,
-          "finetune_lr": 3e-5, "batch_size": 8, "self_ensemble": 4, "spike_guard": 10.0}
+          "color_augment": True, "finetune_lr": 3e-5, "batch_size": 8, "self_ensemble": 4, "spike_guard": 10.0}
 PREDICT_PIXELS = 2 ** 20  # images per predict chunk: at most this many input values (341 images of 32x32)
 SPIKE_AFTER = 100  # steps of the running mean of the loss before the spike guard (RECIPE) may fire
 SNAPSHOT_EVERY = 250  # updates between snapshots (``snapshot.Snapshots``) for the spike guard and a NaN loss
@@ -138,7 +142,7 @@ class Model:
 
         The current network is replaced only once the file has loaded completely.
         """
-        architecture, tensors, _ = serialization.load(BESTMODEL if path is None else path)
+        architecture, tensors, meta = serialization.load(BESTMODEL if path is None else path)
         net = networks.build(architecture).to(self.device)
         own = net.state_dict()
         mismatched = sorted(set(own) ^ set(tensors))
@@ -146,11 +150,15 @@ class Model:
             raise serialization.ModelFileError(f"model file does not match architecture {architecture}: "
                                                f"keys {mismatched} are on one side only")
         net.load_state_dict({name: own[name].new_tensor(values).view(shape) for name, (shape, values) in tensors.items()})
+        # Negatives in predict's ensemble (and in fine-tuning) only for a network trained on them.
+        self.recipe["color_augment"] = bool(meta.get("recipe", {}).get("color_augment", False))
         self._use(architecture, net, self.recipe["finetune_lr"])
         self._average = True
 
     def save(self, path=None, meta=None):
-        """Atomically write the network to ``path`` (default: ``bestmodel.pth`` next to this file)."""
+        """Atomically write the network to ``path`` (default: ``bestmodel.pth`` next to this file), with ``meta``
+        and the recipe it was trained by (unless ``meta`` gives one)."""
+        meta = {"recipe": dict(self.recipe), **(meta or {})}
         serialization.save(BESTMODEL if path is None else path, self.architecture, self.net.state_dict(), meta)
 
     def train(self, train_input, train_target, num_epochs):
@@ -195,6 +203,9 @@ class Model:
                 if self.recipe["augment"]:
                     symmetry = augment.random_symmetry()
                     x, y = augment.dihedral(x, symmetry), augment.dihedral(y, symmetry)
+                if self.recipe["color_augment"]:
+                    channels, invert = augment.random_color(x.shape[1])
+                    x, y = augment.recolor(x, channels, invert), augment.recolor(y, channels, invert)
                 loss = self._step(x, y)
                 self._advance_schedule()
                 if mean is not None:  # running mean of the loaded weights and every step's weights
@@ -293,11 +304,16 @@ class Model:
         return out.mul_(255).clamp_(0, 255).to(test_input.device)
 
     def _denoise(self, x):
-        """The network's output for [0, 1] images, averaged over the recipe's ``self_ensemble`` symmetries
-        (``augment.average_over_symmetries``; 1: the plain output)."""
+        """The network's output for [0, 1] images, averaged over the recipe's ``self_ensemble`` transforms
+        (``augment.average_over_symmetries``, with negatives when trained on them; 1: the plain output)."""
         def network(moved):
             return self.net.forward(self._pad(moved))[:, :, :moved.shape[2], :moved.shape[3]]
-        return augment.average_over_symmetries(network, x, self.recipe["self_ensemble"])
+        return augment.average_over_symmetries(network, x, self.recipe["self_ensemble"], self.ensemble_white())
+
+    def ensemble_white(self, white=1.0):
+        """``white`` when the self-ensemble also uses negatives (the recipe's colour augmentation taught the network
+        them), else None: the ``white`` argument of ``augment.average_over_symmetries``."""
+        return white if self.recipe["color_augment"] else None
 
     def _pad(self, x):
         """Pad [0, 1] images by edge replication to the network's size multiple (bottom and right)."""

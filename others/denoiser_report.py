@@ -65,7 +65,8 @@ def search_table(histories, seconds):
         cosine = recipe.get("schedule") == "cosine" and history.get("planned_epochs", 0) is not None
         training = (f"{history['train_size']} pairs x {len(history['epochs'])} ep.,{start} "
                     f"batch {recipe['batch_size']}, lr {recipe['lr']:g}" + (", cosine" if cosine else "")
-                    + (", flips" if recipe.get("augment") else ""))
+                    + (", flips" if recipe.get("augment") else "")
+                    + (", colours" if recipe.get("color_augment") else ""))
         sec = seconds.get(speed_key(history))
         ensemble = recipe.get("self_ensemble", 1)  # validation runs predict, which averages over these symmetries
         mark = f", x{ensemble}" if ensemble > 1 else ""

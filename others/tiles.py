@@ -14,7 +14,7 @@ def tile_starts(size, tile, multiple):
     return list(range(0, size, tile))
 
 
-def denoise_tiled(predict, image, multiple, tile=TILE, margin=MARGIN, batch=16, self_ensemble=1):
+def denoise_tiled(predict, image, multiple, tile=TILE, margin=MARGIN, batch=16, self_ensemble=1, white=None):
     """Denoise one image by tiles of ``tile`` pixels read with ``margin`` pixels of context.
 
     Each tile's window starts at a multiple of ``multiple`` (the network's downsampling grid) and windows
@@ -28,6 +28,8 @@ def denoise_tiled(predict, image, multiple, tile=TILE, margin=MARGIN, batch=16, 
         self_ensemble: average over this many symmetries of the square, as ``Model.predict`` does with its
             recipe's ``self_ensemble`` (then ``predict`` must be the plain network's): each symmetry of the
             whole image is denoised by tiles and mapped back.
+        white: 255 to use negatives in the ensemble too, as ``Model.predict`` does for a network trained on them
+            (``Model.ensemble_white(255)``); None: symmetries only.
 
     Returns:
         (3, H, W) float tensor in 0-255.
@@ -36,7 +38,7 @@ def denoise_tiled(predict, image, multiple, tile=TILE, margin=MARGIN, batch=16, 
         raise ValueError(f"margin must be a multiple of {multiple}, got {margin}")
     def tiled(images):
         return _tiled(predict, images[0], multiple, tile, margin, batch)[None]
-    return average_over_symmetries(tiled, image[None], self_ensemble)[0]
+    return average_over_symmetries(tiled, image[None], self_ensemble, white)[0]
 
 
 def _tiled(predict, image, multiple, tile, margin, batch):

@@ -165,12 +165,13 @@ def test_report_denoiser_compares_ours_and_the_twin_over_seeds(tiny_data, tmp_pa
     from Miniproject_2.model import Model
     arch = {"name": "unet", "widths": [2, 2]}
     files = {}
-    for name in ("ours", "twin", "seed-1/ours", "seed-1/twin"):
+    for name in ("ours", "twin", "earlier/ours", "earlier/twin", "earlier/seeds/seed-1/ours",
+                 "earlier/seeds/seed-1/twin"):
         torch.manual_seed(len(files))
         model = Model()
         model.configure(arch)
         files[name] = tmp_path / (name.replace("ours", "bestmodel").replace("twin", "bestmodel-twin") + ".pth")
-        files[name].parent.mkdir(exist_ok=True)
+        files[name].parent.mkdir(parents=True, exist_ok=True)
         model.save(files[name])
     history = {"architecture": arch, "train_size": 300, "noisy_psnr_db": 20.7,
                "recipe": {"lr": 1e-3, "batch_size": 8, "self_ensemble": 2},
@@ -183,21 +184,21 @@ def test_report_denoiser_compares_ours_and_the_twin_over_seeds(tiny_data, tmp_pa
     done = run("report-denoiser", "--search", str(tmp_path / "search"), "--runs", "--data", str(tiny_data),
                "--ours-history", str(tmp_path / "h.json"), "--twin-history", str(tmp_path / "h-twin.json"),
                "--batch-sizes", str(tmp_path / "none"), "--ours", str(files["ours"]), "--twin", str(files["twin"]),
-               "--course", str(tmp_path / "none.pth"), "--seeds", str(tmp_path), "--images", "2",
+               "--course", str(tmp_path / "none.pth"), "--earlier", str(tmp_path / "earlier"), "--images", "2",
                "--out", str(tmp_path / "out"), "--short-runs", str(short_runs))
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "out" / "denoiser.md").read_text()
     seeds = text[text.index("## Ours and the twin over seeds"):].splitlines()
-    rows = [line for line in seeds if line.startswith("| shipped pair") or line.startswith("| seed-1")
-            or line.startswith("| mean")]
-    assert len(rows) == 3
+    rows = [line for line in seeds if line.startswith("| shipped pair") or line.startswith("| seed-0, no colours")
+            or line.startswith("| seed-1, no colours") or line.startswith("| mean")]
+    assert len(rows) == 4
     values = [[float(v) for v in row.split("|")[2:-1]] for row in rows]
     for ours_plain, twin_plain, diff_plain, ours_pred, twin_pred, diff_pred in values:
         assert diff_plain == pytest.approx(ours_plain - twin_plain, abs=2e-3)
         assert diff_pred == pytest.approx(ours_pred - twin_pred, abs=2e-3)
-    assert values[2][0] == pytest.approx((values[0][0] + values[1][0]) / 2, abs=1e-3)
-    assert values[0][0] != values[1][0]  # different weights, different PSNR
+    assert values[3][0] == pytest.approx(sum(v[0] for v in values[:3]) / 3, abs=1e-3)
+    assert len({v[0] for v in values[:3]}) == 3  # different weights, different PSNR
     plain = next(line for line in seeds if line.startswith("- plain network: ours - twin = "))
-    assert f"{values[2][2]:+.3f} dB" in plain and "(2 pairs)" in plain
+    assert f"{values[3][2]:+.3f} dB" in plain and "(3 pairs)" in plain
     assert seeds[seeds.index("## Short runs") + 2] == "some table"
     assert (tmp_path / "out" / "figure7.png").is_file() and (tmp_path / "out" / "ours-vs-twin.png").is_file()

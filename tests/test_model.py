@@ -321,6 +321,26 @@ def test_plan_spreads_the_schedule_over_several_train_calls(model):
     assert model.schedule is None and model.optimizer.lr == pytest.approx(0, abs=1e-15)
 
 
+@pytest.mark.parametrize("color_augment", [False, True])
+def test_color_augment_transforms_input_and_target_alike(model, monkeypatch, color_augment):
+    model.configure(color_augment=color_augment, augment=False, batch_size=1)
+    seen = []
+    monkeypatch.setattr(model, "_step", lambda x, y: (seen.append((x, y)), 0.0)[1])
+    levels = torch.tensor([10.0, 100.0, 200.0]).view(1, 3, 1, 1)  # one constant per channel shows its transform
+    images = levels.expand(40, 3, 4, 4).contiguous()
+    model.train(images, images + 1, 1)
+    transforms = set()
+    for x, y in seen:
+        transform = tuple((x[0, :, 0, 0] * 255).round().int().tolist())
+        inverted = sorted(transform) == [55, 155, 245]
+        torch.testing.assert_close(y - x, torch.full_like(x, -1 / 255 if inverted else 1 / 255))
+        transforms.add(transform)
+    if color_augment:  # the channel orders of (10, 100, 200) and of their negatives (245, 155, 55)
+        assert len(transforms) > 6 and all(sorted(t) in ([10, 100, 200], [55, 155, 245]) for t in transforms)
+    else:
+        assert transforms == {(10, 100, 200)}
+
+
 def test_configure_builds_a_fresh_network_and_rejects_unknown_recipe_entries(model):
     model.configure({"name": "unet", "widths": [4, 6]}, lr=5e-4, batch_size=8)
     assert model.architecture == {"name": "unet", "widths": [4, 6]} and model.optimizer.lr == 5e-4
@@ -343,7 +363,7 @@ def test_fine_tuning_a_loaded_model_ends_at_the_mean_of_its_weights(tmp_path):
     for m in (averaged, plain):
         m.progress = lambda *args: None
         m.load_pretrained_model()
-        m.recipe.update(augment=False, schedule=None)  # the same step for both; only the averaging differs
+        m.recipe.update(augment=False, color_augment=False, schedule=None)  # the same step; only the mean differs
     plain._average = False
     start = [p.clone() for p, _ in plain.net.param()]
     averaged.train(x, x.flip(0), 1)
@@ -356,7 +376,7 @@ def test_fine_tuning_a_loaded_model_ends_at_the_mean_of_its_weights(tmp_path):
 @pytest.mark.parametrize("h, w", [(12, 12), (9, 14)])
 def test_predict_averages_the_network_over_the_symmetries(model, h, w):
     from Miniproject_2.others.augment import dihedral, undo_dihedral
-    model.configure({"name": "unet", "widths": [4, 6]})
+    model.configure({"name": "unet", "widths": [4, 6]}, color_augment=False)
     x = torch.rand(3, 3, h, w) * 255
     model.recipe["self_ensemble"] = 1
     plain = model.predict(x)
@@ -371,3 +391,36 @@ def test_predict_averages_the_network_over_the_symmetries(model, h, w):
     model.recipe["self_ensemble"] = 8
     torch.testing.assert_close(model.predict(x), (sum(manual) / len(manual) * 255).clamp(0, 255), rtol=0, atol=1e-3)
     assert (model.predict(x) - plain).abs().max() > 1e-3  # the ensemble is not the plain output
+
+
+def test_predict_with_color_augment_averages_each_symmetry_and_its_negative(model):
+    from Miniproject_2.others.augment import dihedral, undo_dihedral
+    model.configure({"name": "unet", "widths": [4, 6]}, color_augment=True, self_ensemble=4)
+    x = torch.rand(3, 3, 12, 12) * 255
+    unit = x / 255
+    model.net.eval()
+    outputs = [model.net.forward(dihedral(unit, k)) for k in (0, 1)]
+    negatives = [1 - model.net.forward(1 - dihedral(unit, k)) for k in (0, 1)]
+    manual = sum(undo_dihedral(a, k) + undo_dihedral(b, k) for k, a, b in zip((0, 1), outputs, negatives)) / 4
+    model.net.train()
+    torch.testing.assert_close(model.predict(x), (manual * 255).clamp(0, 255), rtol=0, atol=1e-3)
+    model.recipe["color_augment"] = False
+    assert (model.predict(x) - (manual * 255).clamp(0, 255)).abs().max() > 1e-3  # four symmetries, no negatives
+
+
+@pytest.mark.parametrize("color_augment", [False, True])
+def test_a_loaded_model_takes_color_augment_from_its_file(model, tmp_path, color_augment):
+    model.configure({"name": "unet", "widths": [4, 6]}, color_augment=color_augment)
+    model.save(tmp_path / "m.pth")
+    loaded = Model()
+    loaded.recipe["color_augment"] = not color_augment
+    loaded.load_pretrained_model(tmp_path / "m.pth")
+    assert loaded.recipe["color_augment"] is color_augment
+
+
+def test_a_model_file_without_a_recipe_loads_without_color_augment(model, tmp_path):
+    from Miniproject_2.others import serialization
+    serialization.save(tmp_path / "old.pth", model.architecture, model.net.state_dict(), {"epoch": 3})
+    model.recipe["color_augment"] = True
+    model.load_pretrained_model(tmp_path / "old.pth")
+    assert model.recipe["color_augment"] is False

@@ -6,11 +6,11 @@ from Miniproject_2.model import Model
 from others.tiles import denoise_tiled
 
 
-@pytest.mark.parametrize("h, w", [(70, 45), (80, 68), (33, 97), (72, 72)])
-def test_tiles_equal_the_whole_image_with_its_self_ensemble(h, w):
+@pytest.mark.parametrize("h, w, color_augment", [(70, 45, False), (80, 68, True), (33, 97, True), (72, 72, False)])
+def test_tiles_equal_the_whole_image_with_its_self_ensemble(h, w, color_augment):
     torch.manual_seed(0)
     model = Model()
-    model.configure({"name": "unet", "widths": [4, 6, 8]}, self_ensemble=8)
+    model.configure({"name": "unet", "widths": [4, 6, 8]}, self_ensemble=8, color_augment=color_augment)
     # Outputs well inside 0-255, as a trained denoiser's are: predict clamps each pass, the tiles each symmetry.
     *_, (_, tail_weight), (_, tail_bias) = model.net.state_dict().items()
     tail_weight.mul_(0.05), tail_bias.zero_()
@@ -19,7 +19,7 @@ def test_tiles_equal_the_whole_image_with_its_self_ensemble(h, w):
     calls = []
     model.recipe["self_ensemble"] = 1
     tiled = denoise_tiled(lambda x: calls.append(x.shape) or model.predict(x), image, 4, tile=16, margin=24, batch=3,
-                          self_ensemble=8)
+                          self_ensemble=8, white=model.ensemble_white(255.0))
     assert len(calls) > 3  # it really went in pieces
     torch.testing.assert_close(tiled, whole, rtol=0, atol=2e-3)
 

@@ -151,7 +151,8 @@ class Model:
                                                f"keys {mismatched} are on one side only")
         net.load_state_dict({name: own[name].new_tensor(values).view(shape) for name, (shape, values) in tensors.items()})
         # Negatives in predict's ensemble (and in fine-tuning) only for a network trained on them.
-        self.recipe["color_augment"] = bool(meta.get("recipe", {}).get("color_augment", False))
+        recipe = meta.get("recipe") if isinstance(meta, dict) else None
+        self.recipe["color_augment"] = isinstance(recipe, dict) and recipe.get("color_augment") is True
         self._use(architecture, net, self.recipe["finetune_lr"])
         self._average = True
 

@@ -147,6 +147,7 @@ def test_train_runs_another_architecture_and_the_pytorch_twin_alike(tiny_data, t
     ours, twin = records
     assert ours["architecture"] == {"name": "unet", "widths": [4, 8]} and ours["train_size"] == 100
     assert ours["recipe"]["batch_size"] == 16 and ours["recipe"]["augment"] is False
+    assert ours["recipe"]["color_augment"] is True and twin["recipe"]["color_augment"] is True  # the same draws
     assert ours["recipe"]["spike_guard"] == 10 and ours["epochs"][0]["rollbacks"] == []
     assert abs(ours["epochs"][0]["val_psnr_db"] - twin["epochs"][0]["val_psnr_db"]) < 1e-3
 

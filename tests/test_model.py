@@ -418,9 +418,10 @@ def test_a_loaded_model_takes_color_augment_from_its_file(model, tmp_path, color
     assert loaded.recipe["color_augment"] is color_augment
 
 
-def test_a_model_file_without_a_recipe_loads_without_color_augment(model, tmp_path):
+@pytest.mark.parametrize("meta", [{"epoch": 3}, None, {"recipe": "odd"}, {"recipe": {"color_augment": "yes"}}])
+def test_a_model_file_without_a_recipe_of_colours_loads_without_color_augment(model, tmp_path, meta):
     from Miniproject_2.others import serialization
-    serialization.save(tmp_path / "old.pth", model.architecture, model.net.state_dict(), {"epoch": 3})
+    serialization.save(tmp_path / "old.pth", model.architecture, model.net.state_dict(), meta)
     model.recipe["color_augment"] = True
     model.load_pretrained_model(tmp_path / "old.pth")
     assert model.recipe["color_augment"] is False

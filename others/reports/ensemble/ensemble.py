@@ -1,7 +1,9 @@
 r"""Validation PSNR of model files under self-ensembles of several sizes, with and without negatives.
 
     python others/reports/ensemble/ensemble.py Miniproject_2/bestmodel.pth others/reports/twin/bestmodel-twin.pth \
-        others/reports/course/bestmodel-course.pth > others/reports/ensemble/ensemble.md
+        others/reports/course/bestmodel-course.pth others/reports/no-colours/bestmodel.pth \
+        others/reports/no-colours/bestmodel-twin.pth others/reports/course/bestmodel-course-no-colours.pth \
+        > others/reports/ensemble/ensemble.md
 
 Each file's network (loaded as ``Model.load_pretrained_model`` does) is averaged over the first K transforms of
 ``augment.ensemble``, symmetries of the square only or each symmetry plain and as a negative, and the outputs are
@@ -42,7 +44,7 @@ def main():
     torch.set_num_threads(args.threads)
     _, _, noisy, clean = standin.load(standin.ensure() if args.data is None else args.data)
     noisy, clean = noisy.float() / 255, clean.float() / 255
-    names = [f"{count} {'with negatives' if white else 'symmetries'}" for count, white in ENSEMBLES]
+    names = [f"K = {count}" + (", negatives" if white else "") for count, white in ENSEMBLES]
     print("# Self-ensembles on the validation set\n\nValidation PSNR (dB) of each model file's network averaged over "
           "K transforms (`augment.ensemble`): K symmetries of the square, or K/2 symmetries each plain and as a "
           "negative. Written by `others/reports/ensemble/ensemble.py`.\n")

@@ -91,7 +91,7 @@ def run(model, data, epochs, out, history_path, checkpoint, resume=False, start=
         improved = best is None or value > best
         if improved:
             best = value
-            model.save(out, meta={"val_psnr_db": value, "epoch": epoch, "recipe": model.recipe})
+            model.save(out, meta={"val_psnr_db": value, "epoch": epoch})  # Model.save adds the recipe
         history["epochs"].append({"epoch": epoch, "val_psnr_db": value, "seconds": seconds, "saved": improved,
                                   "rollbacks": model.rollbacks[undone:]})
         save_checkpoint(checkpoint, model, epoch, best, history)

@@ -86,12 +86,11 @@ def plain_and_predict_psnr(model, val_input, val_target):
     return plain, validation_psnr(model, val_input, val_target)
 
 
-def rollback_note(folder):
-    """Return " (updates undone: ours N, twin M)" from the histories in ``folder`` when the spike guard fired in
-    either run (``Model._roll_back``), else ""."""
+def rollback_note(ours_history, twin_history):
+    """Return " (updates undone: ours N, twin M)" from the two runs' history files when the spike guard fired in
+    either run (``Model._roll_back``), else "" (a missing file counts as no update undone)."""
     counts = []
-    for name in ("train_history.json", "train_history-twin.json"):
-        path = folder / name
+    for path in (ours_history, twin_history):
         epochs = json.loads(path.read_text())["epochs"] if path.is_file() else []
         counts.append(sum(len(e.get("rollbacks", [])) for e in epochs))
     return f" (updates undone: ours {counts[0]}, twin {counts[1]})" if any(counts) else ""
@@ -106,9 +105,9 @@ def load_model(cls, path):
 
 def pair_row(label, ours_file, twin_file, folder, val_input, val_target):
     """A ``seed_table`` row for one run pair: each model file's (plain, predict) PSNR, labelled with
-    ``rollback_note(folder)`` (the folder of the pair's histories) and counted only if the guard never fired."""
+    the ``rollback_note`` of the histories in ``folder`` and counted only if the guard never fired."""
     from others.twin import TwinModel
-    note = rollback_note(folder)
+    note = rollback_note(folder / "train_history.json", folder / "train_history-twin.json")
     return (label + note, plain_and_predict_psnr(load_model(Model, ours_file), val_input, val_target),
             plain_and_predict_psnr(load_model(TwinModel, twin_file), val_input, val_target), not note)
 

@@ -167,7 +167,7 @@ def test_report_denoiser_compares_ours_and_the_twin_over_seeds(tiny_data, tmp_pa
     arch = {"name": "unet", "widths": [2, 2]}
     files = {}
     for name in ("ours", "twin", "earlier/ours", "earlier/twin", "earlier/seeds/seed-1/ours",
-                 "earlier/seeds/seed-1/twin"):
+                 "earlier/seeds/seed-1/twin", "older/ours", "older/twin"):
         torch.manual_seed(len(files))
         model = Model()
         model.configure(arch)
@@ -180,26 +180,30 @@ def test_report_denoiser_compares_ours_and_the_twin_over_seeds(tiny_data, tmp_pa
     (tmp_path / "search").mkdir()
     short_runs = tmp_path / "summary.md"
     short_runs.write_text("# Short runs\n\nsome table\n")
-    for name in ("search/run.json", "h.json", "h-twin.json"):
+    for name in ("search/run.json", "h.json"):
         (tmp_path / name).write_text(json.dumps(history))
+    history["epochs"][0]["rollbacks"] = [{"loss": 1.0, "mean": 0.01, "lr": 5e-4}]  # the shipped twin's guard fired
+    (tmp_path / "h-twin.json").write_text(json.dumps(history))
     done = run("report-denoiser", "--search", str(tmp_path / "search"), "--runs", "--data", str(tiny_data),
                "--ours-history", str(tmp_path / "h.json"), "--twin-history", str(tmp_path / "h-twin.json"),
                "--batch-sizes", str(tmp_path / "none"), "--ours", str(files["ours"]), "--twin", str(files["twin"]),
-               "--course", str(tmp_path / "none.pth"), "--earlier", str(tmp_path / "earlier"), "--images", "2",
+               "--course", str(tmp_path / "none.pth"), "--earlier", str(tmp_path / "earlier"),
+               str(tmp_path / "older"), "--images", "2",
                "--out", str(tmp_path / "out"), "--short-runs", str(short_runs))
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "out" / "denoiser.md").read_text()
     seeds = text[text.index("## Ours and the twin over seeds"):].splitlines()
-    rows = [line for line in seeds if line.startswith("| shipped pair") or line.startswith("| seed-0, no colours")
-            or line.startswith("| seed-1, no colours") or line.startswith("| mean")]
-    assert len(rows) == 4
+    rows = [line for line in seeds if line.startswith(("| shipped pair", "| earlier, seed-0", "| older, seed-0",
+                                                       "| earlier, seed-1", "| mean"))]
+    assert len(rows) == 5
     values = [[float(v) for v in row.split("|")[2:-1]] for row in rows]
     for ours_plain, twin_plain, diff_plain, ours_pred, twin_pred, diff_pred in values:
         assert diff_plain == pytest.approx(ours_plain - twin_plain, abs=2e-3)
         assert diff_pred == pytest.approx(ours_pred - twin_pred, abs=2e-3)
-    assert values[3][0] == pytest.approx(sum(v[0] for v in values[:3]) / 3, abs=1e-3)
-    assert len({v[0] for v in values[:3]}) == 3  # different weights, different PSNR
+    assert rows[0].startswith("| shipped pair (updates undone: ours 0, twin 1) |")
+    assert values[4][0] == pytest.approx(sum(v[0] for v in values[1:4]) / 3, abs=1e-3)  # the shipped pair left out
+    assert len({v[0] for v in values[:4]}) == 4  # different weights, different PSNR
     plain = next(line for line in seeds if line.startswith("- plain network: ours - twin = "))
-    assert f"{values[3][2]:+.3f} dB" in plain and "(3 pairs)" in plain
+    assert f"{values[4][2]:+.3f} dB" in plain and "(3 pairs)" in plain
     assert seeds[seeds.index("## Short runs") + 2] == "some table"
     assert (tmp_path / "out" / "figure7.png").is_file() and (tmp_path / "out" / "ours-vs-twin.png").is_file()

@@ -113,12 +113,16 @@ def test_rollback_note_counts_the_updates_each_run_undid(tmp_path):
         epochs = [{"epoch": i + 1, "rollbacks": [{"loss": 1.0}] * n} for i, n in enumerate(rollbacks_per_epoch)]
         (tmp_path / name).write_text(json.dumps({"epochs": epochs}))
 
-    assert report.rollback_note(tmp_path) == ""  # no histories
-    history("train_history.json", 0, 2, 1)
-    history("train_history-twin.json", 0, 0)
-    assert report.rollback_note(tmp_path) == " (updates undone: ours 3, twin 0)"
-    history("train_history.json", 0, 0)
-    assert report.rollback_note(tmp_path) == ""
+    files = tmp_path / "ours.json", tmp_path / "twin.json"
+    assert report.rollback_note(*files) == ""  # no histories
+    history("ours.json", 0, 2, 1)
+    history("twin.json", 0, 0)
+    assert report.rollback_note(*files) == " (updates undone: ours 3, twin 0)"
+    history("twin.json", 1)
+    assert report.rollback_note(*files) == " (updates undone: ours 3, twin 1)"
+    history("ours.json", 0, 0)
+    history("twin.json", 0)
+    assert report.rollback_note(*files) == ""
 
 
 def test_paired_interval_gives_the_mean_its_error_and_a_t_interval():

@@ -1,7 +1,8 @@
 r"""Validation PSNR of model files under self-ensembles of several sizes, with and without negatives.
 
     python others/reports/ensemble/ensemble.py Miniproject_2/bestmodel.pth others/reports/twin/bestmodel-twin.pth \
-        others/reports/course/bestmodel-course.pth others/reports/no-colours/bestmodel.pth \
+        others/reports/course/bestmodel-course.pth others/reports/colours-10-epochs/bestmodel.pth \
+        others/reports/colours-10-epochs/bestmodel-twin.pth others/reports/no-colours/bestmodel.pth \
         others/reports/no-colours/bestmodel-twin.pth others/reports/course/bestmodel-course-no-colours.pth \
         > others/reports/ensemble/ensemble.md
 

@@ -75,15 +75,20 @@ def search_table(histories, seconds):
     return "\n".join(lines)
 
 
+def psnr_with(model, val_input, val_target, **entries):
+    """``validation_psnr`` of ``model``'s ``predict`` with the recipe ``entries`` set (e.g. ``self_ensemble=1``)
+    for the measurement only: the recipe is as before afterwards, even when it fails."""
+    saved = {key: model.recipe[key] for key in entries}
+    try:
+        model.recipe.update(entries)
+        return validation_psnr(model, val_input, val_target)
+    finally:
+        model.recipe.update(saved)
+
+
 def plain_and_predict_psnr(model, val_input, val_target):
     """Validation PSNR of the plain network (one symmetry) and of ``predict`` with the model's own ensemble."""
-    symmetries = model.recipe["self_ensemble"]
-    try:
-        model.recipe["self_ensemble"] = 1
-        plain = validation_psnr(model, val_input, val_target)
-    finally:
-        model.recipe["self_ensemble"] = symmetries
-    return plain, validation_psnr(model, val_input, val_target)
+    return psnr_with(model, val_input, val_target, self_ensemble=1), validation_psnr(model, val_input, val_target)
 
 
 def rollback_note(ours_history, twin_history):

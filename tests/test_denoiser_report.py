@@ -108,6 +108,19 @@ def test_plain_and_predict_psnr_measures_one_symmetry_then_the_models_own():
     assert predict == pytest.approx(20 * torch.log10(torch.tensor(255 / 2.5)).item())
 
 
+def test_psnr_with_sets_recipe_entries_for_one_measurement_only():
+    target = torch.randint(20, 200, (3, 3, 4, 4), dtype=torch.uint8)
+    model = EnsembleStub(target)
+    model.recipe["color_augment"] = True
+    assert report.psnr_with(model, target, target, self_ensemble=2, color_augment=False) == pytest.approx(
+        20 * torch.log10(torch.tensor(255 / 5.0)).item())
+    assert model.recipe == {"self_ensemble": 4, "color_augment": True}
+    model.predict = lambda x: 1 / 0
+    with pytest.raises(ZeroDivisionError):
+        report.psnr_with(model, target, target, self_ensemble=8)
+    assert model.recipe == {"self_ensemble": 4, "color_augment": True}
+
+
 def test_rollback_note_counts_the_updates_each_run_undid(tmp_path):
     def history(name, *rollbacks_per_epoch):
         epochs = [{"epoch": i + 1, "rollbacks": [{"loss": 1.0}] * n} for i, n in enumerate(rollbacks_per_epoch)]

@@ -7,7 +7,7 @@ r"""Validation PSNR of model files under self-ensembles of several sizes, with a
         > others/reports/ensemble/ensemble.md
 
 Each file's model (loaded by ``Model.load_pretrained_model``) is measured as the grader measures ``predict``
-(``metrics.validation_psnr``) with its recipe's ``self_ensemble`` set to K and ``color_augment`` set to whether
+(``denoiser_report.psnr_with``) with its recipe's ``self_ensemble`` set to K and ``color_augment`` set to whether
 the ensemble uses negatives (the first K transforms of ``augment.ensemble``: symmetries of the square only, or each
 symmetry plain and as a negative). The file's own ``predict`` uses K = 4, with negatives exactly when the file's
 recipe trained with colours.
@@ -23,19 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 from Miniproject_2.model import Model  # noqa: E402
 from others import standin  # noqa: E402
-from others.metrics import validation_psnr  # noqa: E402
+from others.denoiser_report import psnr_with  # noqa: E402
 
 ENSEMBLES = [(1, False), (4, False), (4, True), (8, False), (8, True), (16, True)]
-
-
-def ensemble_psnr(model, noisy, clean, count, negatives):
-    """``validation_psnr`` of ``model`` with ``predict`` averaging over ``count`` transforms, negatives or not."""
-    trained = dict(model.recipe)
-    try:
-        model.recipe.update(self_ensemble=count, color_augment=negatives)
-        return validation_psnr(model, noisy, clean)
-    finally:
-        model.recipe.update(trained)
 
 
 def main():
@@ -55,7 +45,8 @@ def main():
     for path in args.models:
         model = Model()
         model.load_pretrained_model(path)
-        values = [ensemble_psnr(model, noisy, clean, count, negatives) for count, negatives in ENSEMBLES]
+        values = [psnr_with(model, noisy, clean, self_ensemble=count, color_augment=negatives)
+                  for count, negatives in ENSEMBLES]
         print(f"| `{path}` | {'yes' if model.recipe['color_augment'] else 'no'} | "
               + " | ".join(f"{v:.3f}" for v in values) + " |", flush=True)
 

@@ -3,7 +3,7 @@ the same loop, batches, augmentation and schedule; the report scales it to an ep
 import pytest
 import torch
 
-from conftest import synchronize
+from conftest import measure, synchronize
 from Miniproject_2.model import ARCHITECTURE, Model
 from others.twin import TwinModel
 
@@ -26,4 +26,4 @@ def test_model_train(benchmark, impl, device):
     benchmark.group = f"Model.train {device} {IMAGES} pairs"
     benchmark.extra_info.update(impl=impl, device=device, batch=model.recipe["batch_size"], images=IMAGES,
                                 architecture=ARCHITECTURE)
-    benchmark.pedantic(run, rounds=3, warmup_rounds=1)
+    measure(benchmark, run, calls=1, rounds=3, warmup_rounds=1)

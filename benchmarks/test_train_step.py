@@ -6,7 +6,7 @@ Each benchmark's ``extra_info`` records what the report needs (images per step, 
 import pytest
 import torch
 
-from conftest import BATCHES, WIDTHS, synchronize
+from conftest import BATCHES, WIDTHS, measure, synchronize
 from Miniproject_2.others import networks
 from others.flops import course_training_flops
 from others.twin import ScratchStep, TwinStep, twin_of
@@ -40,4 +40,4 @@ def test_train_step(benchmark, impl, width, batch, device):
     # About 4,096 images a side, in at most 20 timed rounds (the JSON keeps every round) of at least one step:
     # bursts of load on a shared machine last seconds, and the median of a longer window is less at their mercy.
     rounds = max(5, min(20, 4096 // batch))
-    benchmark.pedantic(run, rounds=rounds, iterations=max(1, 4096 // (batch * rounds)), warmup_rounds=2)
+    measure(benchmark, run, rounds=rounds, iterations=max(1, 4096 // (batch * rounds)), warmup_rounds=2)

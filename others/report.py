@@ -1,7 +1,8 @@
 """The benchmark report: Markdown with PNG plots from a pytest-benchmark JSON file.
 
 Reproduces the seed report's Figure 4 (training time against batch size, ours vs PyTorch, for 10 epochs of
-11,000 images, scaled from measured step times) and adds the speed ratio per batch size and width.
+11,000 images, scaled from measured step times) and adds the speed ratio per batch size and width. Given the
+same sweep run with no page faults (``allocator.py``), every table shows that run's figures beside the first's.
 """
 import json
 import os
@@ -46,7 +47,10 @@ def device_label(cuda_name=None, model=None):
 
 
 def load(path):
-    """Return {(kind, device, width, batch, impl): mean seconds} and the extra_info of every benchmark."""
+    """Return {(kind, device, width, batch, impl): median seconds}, the extra_info of every benchmark, and the
+    machine information; all empty for ``path`` None."""
+    if path is None:
+        return {}, {}, {}
     data = json.loads(Path(path).read_text())
     times, info = {}, {}
     for bench in data["benchmarks"]:
@@ -69,92 +73,159 @@ def training_table(times, device):
     return rows
 
 
-def figure4(rows, path):
-    """Plot the time of 10 epochs of 11,000 images against batch size, one panel per width, and the ratio."""
+def faults(info, key):
+    """Page faults per call of ours and of the twin, "ours / twin", or "" where the run did not count them."""
+    counts = [info.get(key[:4] + (impl,), {}).get("faults_per_call") for impl in ("scratch", "twin")]
+    return "" if None in counts else f"{counts[0]:,.0f} / {counts[1]:,.0f}"
+
+
+def figure4(rows, path, steady=()):
+    """Plot the time of 10 epochs of 11,000 images against batch size, one panel per width, and the ratio;
+    ``steady``: the rows of the run without page faults, drawn in lighter lines."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     widths = sorted({r[0] for r in rows})
     fig, axes = plt.subplots(1, len(widths) + 1, figsize=(4.2 * (len(widths) + 1), 3.6))
     for ax, width in zip(axes, widths):
-        sel = [r for r in rows if r[0] == width]
-        batches = [r[1] for r in sel]
-        ax.plot(batches, [EPOCHS * IMAGES / r[2] for r in sel], "o-", label="from scratch (ours)")
-        ax.plot(batches, [EPOCHS * IMAGES / r[3] for r in sel], "s--", label="PyTorch autograd (twin)")
+        for sel, note, alpha in ((rows, "", 1.0), (steady, ", no page faults", 0.45)):
+            sel = [r for r in sel if r[0] == width]
+            if sel:
+                batches = [r[1] for r in sel]
+                ax.plot(batches, [EPOCHS * IMAGES / r[2] for r in sel], "o-", color="C0", alpha=alpha,
+                        label="from scratch (ours)" + note)
+                ax.plot(batches, [EPOCHS * IMAGES / r[3] for r in sel], "s--", color="C1", alpha=alpha,
+                        label="PyTorch autograd (twin)" + note)
         ax.set(xscale="log", yscale="log", xlabel="batch size", ylabel=f"seconds for {EPOCHS} epochs of {IMAGES}",
                title=f"C = {width}")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7)
     ratio_ax = axes[-1]
-    for width in widths:
-        sel = [r for r in rows if r[0] == width]
-        ratio_ax.plot([r[1] for r in sel], [r[4] for r in sel], "o-", label=f"C = {width}")
+    for index, width in enumerate(widths):
+        for sel, style, note in ((rows, "o-", ""), (steady, "o:", ", no page faults")):
+            sel = [r for r in sel if r[0] == width]
+            if sel:
+                ratio_ax.plot([r[1] for r in sel], [r[4] for r in sel], style, color=f"C{index + 2}",
+                              label=f"C = {width}{note}")
     ratio_ax.axhline(1.0, color="grey", lw=0.8)
     ratio_ax.axhline(1.5, color="red", lw=0.8, ls=":", label="target 1.5x")
     ratio_ax.set(xscale="log", xlabel="batch size", ylabel="speed ours / PyTorch", title="speed ratio")
-    ratio_ax.legend(fontsize=8)
+    ratio_ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def model_train_lines(times, info):
+def training_lines(run, steady, device, png):
+    """Markdown for the training-step benchmarks on ``device``: the ratio table, its summary, the figure."""
+    rows = training_table(run[0], device)
+    steady_rows = training_table(steady[0], device)
+    figure4(rows, png, steady_rows)
+    by_config = {(r[0], r[1]): r for r in steady_rows}
+    head = "| C | batch | ours img/s | PyTorch img/s | ours / PyTorch | page faults per step, ours / PyTorch |"
+    lines = [f"## Training step on {device} (course network, 32x32 images)", "", f"![Figure 4]({png.name})", ""]
+    lines += [head + (" no page faults: ours img/s | PyTorch img/s | ours / PyTorch |" if steady_rows else ""),
+              "|---" * (6 + 3 * bool(steady_rows)) + "|"]
+    for w, b, o, t, r in rows:
+        line = f"| {w} | {b} | {o:,.0f} | {t:,.0f} | {r:.2f} | {faults(run[1], ('train_step', device, w, b))} |"
+        if steady_rows:
+            other = by_config.get((w, b))
+            line += " | | |" if other is None else f" {other[2]:,.0f} | {other[3]:,.0f} | {other[4]:.2f} |"
+        lines.append(line)
+    for sel, note in ((rows, ""), (steady_rows, "No page faults: ")):
+        if sel:
+            lines += ["", f"{note}Ratio range: {min(r[4] for r in sel):.2f} to {max(r[4] for r in sel):.2f}; "
+                      f"{sum(r[4] >= 1.5 for r in sel)} of {len(sel)} configurations at 1.5x or more."]
+    return lines + [""], rows
+
+
+def efficiency_line(times, info, device, rows, note=""):
+    """The matmul's GFLOP/s and the largest training step's, as counted by ``others/flops.py``."""
+    matmul = times.get(("matmul_2048", device, None, None, None))
+    if not (matmul and rows):
+        return []
+    peak = info[("matmul_2048", device, None, None, None)]["flops"] / matmul / 1e9
+    best = max(rows, key=lambda r: (r[1], r[0]))
+    key = ("train_step", device, best[0], best[1], "scratch")
+    executed = info[key]["flops"] / times[key] / 1e9
+    return [f"{note}Large float32 matmul (2048^3): {peak:.0f} GFLOP/s. Training step at C={best[0]}, "
+            f"batch {best[1]}: {executed:.0f} GFLOP/s counted as PyTorch's dense convolutions "
+            f"(`others/flops.py`), {100 * executed / peak:.0f} % of the matmul.", ""]
+
+
+def predict_lines(run, steady, device):
+    """Markdown rows for predict at batch 100, with the no-page-faults run's ratio when there is one."""
+    times = run[0]
+    widths = sorted({k[2] for k in times if k[0] == "predict" and k[1] == device})
+    if not widths:
+        return []
+    lines = ["Predict, batch 100:", "", "| C | ours img/s | PyTorch img/s | ratio | page faults per call, ours / "
+             "PyTorch |" + (" no page faults: ratio |" if steady[0] else ""), "|---" * (5 + bool(steady[0])) + "|"]
+    for w in widths:
+        o, t = (times[("predict", device, w, 100, impl)] for impl in ("scratch", "twin"))
+        line = f"| {w} | {100 / o:,.0f} | {100 / t:,.0f} | {t / o:.2f} | {faults(run[1], ('predict', device, w, 100))} |"
+        if steady[0]:
+            s = [steady[0].get(("predict", device, w, 100, impl)) for impl in ("scratch", "twin")]
+            line += f" {'' if None in s else f'{s[1] / s[0]:.2f}'} |"
+        lines.append(line)
+    return lines + [""]
+
+
+def model_train_lines(run, steady):
     """Markdown rows for the Model.train benchmark (the shipped network), scaled to 50,000 pairs."""
+    times, info = run[:2]
     keys = sorted(k for k in times if k[0] == "model_train" and k[4] == "scratch")
     if not keys:
         return []
     lines = ["## Model.train with the shipped network, one epoch of 50,000 pairs (scaled from 1,024)", "",
              f"Network: `{info[keys[0]]['architecture']}`, batch {keys[0][3]}, same loop for both.", "",
-             "| device | ours (s) | PyTorch twin (s) | ours / PyTorch speed |", "|---|---|---|---|"]
+             "| device | ours (s) | PyTorch twin (s) | ours / PyTorch speed |" +
+             (" no page faults: ours (s) | twin (s) | ours / PyTorch |" if steady[0] else ""),
+             "|---" * (4 + 3 * bool(steady[0])) + "|"]
     for key in keys:
-        ours, twin = times[key], times.get(key[:4] + ("twin",))
         scale = 50000 / info[key]["images"]
-        theirs = "" if twin is None else f"{twin * scale:.0f} | {twin / ours:.2f} |"
-        lines.append(f"| {key[1]} | {ours * scale:.0f} | {theirs}")
+        cells = []
+        for times_of in (times, steady[0]) if steady[0] else (times,):
+            ours, twin = times_of.get(key), times_of.get(key[:4] + ("twin",))
+            cells += ["", "", ""] if None in (ours, twin) else [f"{ours * scale:.0f}", f"{twin * scale:.0f}",
+                                                               f"{twin / ours:.2f}"]
+        lines.append(f"| {key[1]} | " + " | ".join(cells) + " |")
     return lines + [""]
 
 
-def write(json_path, out_md, memory=None):
-    """Write the Markdown report (and its PNG) for one benchmark JSON; return the Markdown text."""
-    times, info, machine = load(json_path)
+def memory_lines(memory):
+    """Markdown rows for the peak memory of a step, per implementation."""
+    if not memory:
+        return []
+    lines = ["## Peak memory of a training step (batch 256, C = 48, resident set rise over three steps)", "",
+             "| implementation | MiB | every fresh process (MiB) |", "|---|---|---|"]
+    lines += [f"| {impl} | {rec['step_kib'] / 1024:.0f} | "
+              f"{', '.join(f'{k / 1024:.0f}' for k in rec.get('probes_kib', [rec['step_kib']]))} |"
+              for impl, rec in memory.items()]
+    return lines + [""]
+
+
+def write(json_path, out_md, memory=None, steady_path=None):
+    """Write the Markdown report (and its PNG) for one benchmark JSON, beside the same sweep without page faults
+    (``steady_path``) when given; return the Markdown text."""
+    run, steady = load(json_path), load(steady_path)
+    times, info, machine = run
     devices = sorted({key[1] for key in times if key[0] == "train_step"})
     lines = [f"# Benchmark report: `{Path(json_path).name}`", "",
              f"Machine: {machine.get('cpu', {}).get('brand_raw', machine.get('processor', '?'))}, "
              f"{machine.get('cpu', {}).get('count', '?')} logical cores; Python {machine.get('python_version', '?')}.",
-             "Medians of pytest-benchmark rounds, both implementations measured in the same run.", ""]
+             "Medians of pytest-benchmark rounds; each configuration (both implementations, one after the other) in "
+             "a fresh process."]
+    if steady_path is not None:
+        lines.append(f"Columns \"no page faults\": the same sweep with freed memory kept mapped "
+                     f"(`{Path(steady_path).name}`, `others/allocator.py`).")
+    lines.append("")
     for device in devices:
-        rows = training_table(times, device)
         png = Path(out_md).with_name(Path(out_md).stem + f"-{device}-figure4.png")
-        figure4(rows, png)
-        lines += [f"## Training step on {device} (course network, 32x32 images)", "",
-                  f"![Figure 4]({png.name})", "",
-                  "| C | batch | ours img/s | PyTorch img/s | ours / PyTorch |", "|---|---|---|---|---|"]
-        lines += [f"| {w} | {b} | {o:,.0f} | {t:,.0f} | {r:.2f} |" for w, b, o, t, r in rows]
-        if rows:
-            lines += ["", f"Ratio range: {min(r[4] for r in rows):.2f} to {max(r[4] for r in rows):.2f}; "
-                      f"{sum(r[4] >= 1.5 for r in rows)} of {len(rows)} configurations at 1.5x or more.", ""]
-        matmul = times.get(("matmul_2048", device, None, None, None))
-        if matmul and rows:
-            peak = info[("matmul_2048", device, None, None, None)]["flops"] / matmul / 1e9
-            best = max(rows, key=lambda r: (r[1], r[0]))
-            key = ("train_step", device, best[0], best[1], "scratch")
-            executed = info[key]["flops"] / times[key] / 1e9
-            lines += [f"Large float32 matmul (2048^3): {peak:.0f} GFLOP/s. Training step at C={best[0]}, "
-                      f"batch {best[1]}: {executed:.0f} GFLOP/s counted as PyTorch's dense convolutions "
-                      f"(`others/flops.py`), {100 * executed / peak:.0f} % of the matmul.", ""]
-        predict = [(w, times[("predict", device, w, 100, "scratch")], times[("predict", device, w, 100, "twin")])
-                   for w in sorted({k[2] for k in times if k[0] == "predict" and k[1] == device})]
-        if predict:
-            lines += ["Predict, batch 100:", "", "| C | ours img/s | PyTorch img/s | ratio |", "|---|---|---|---|"]
-            lines += [f"| {w} | {100 / o:,.0f} | {100 / t:,.0f} | {t / o:.2f} |" for w, o, t in predict]
-            lines.append("")
-    lines += model_train_lines(times, info)
-    if memory:
-        lines += ["## Peak memory of a training step (batch 256, C = 48, resident set rise over three steps)", "",
-                  "| implementation | MiB | every fresh process (MiB) |", "|---|---|---|"]
-        lines += [f"| {impl} | {rec['step_kib'] / 1024:.0f} | "
-                  f"{', '.join(f'{k / 1024:.0f}' for k in rec.get('probes_kib', [rec['step_kib']]))} |"
-                  for impl, rec in memory.items()]
-        lines.append("")
+        training, rows = training_lines(run, steady, device, png)
+        lines += training + efficiency_line(times, info, device, rows)
+        lines += efficiency_line(steady[0], steady[1], device, training_table(steady[0], device), "No page faults: ")
+        lines += predict_lines(run, steady, device)
+    lines += model_train_lines(run, steady) + memory_lines(memory)
     text = "\n".join(lines)
     Path(out_md).write_text(text)
     return text

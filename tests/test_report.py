@@ -8,21 +8,23 @@ import pytest
 from others import report
 
 
-def fake_run(path):
+def fake_run(path, twin=2.0, faults=None):
+    """A saved run in which the twin takes ``twin`` times as long as ours in every training step."""
     benchmarks = []
+    counted = {} if faults is None else {"faults_per_call": faults}
     for width in (16, 48):
         for batch in (1, 64):
-            for impl, seconds in (("scratch", 0.01 * batch), ("twin", 0.02 * batch)):
+            for impl, seconds in (("scratch", 0.01 * batch), ("twin", 0.01 * twin * batch)):
                 benchmarks.append({"name": f"test_train_step[cpu-{batch}-{width}-{impl}]",
                                    "stats": {"median": seconds},
                                    "extra_info": {"impl": impl, "width": width, "batch": batch, "device": "cpu",
-                                                  "flops": 1e9 * batch}})
+                                                  "flops": 1e9 * batch, **counted}})
     benchmarks.append({"name": "test_matmul_2048[cpu]", "stats": {"median": 0.1},
                        "extra_info": {"device": "cpu", "flops": 2 * 2048 ** 3}})
-    for impl, seconds in (("scratch", 0.05), ("twin", 0.1)):
+    for impl, seconds in (("scratch", 0.05), ("twin", 0.05 * twin)):
         benchmarks.append({"name": f"test_predict[cpu-16-{impl}]", "stats": {"median": seconds},
-                           "extra_info": {"impl": impl, "width": 16, "batch": 100, "device": "cpu"}})
-    for impl, seconds in (("scratch", 4.096), ("twin", 2.048)):
+                           "extra_info": {"impl": impl, "width": 16, "batch": 100, "device": "cpu", **counted}})
+    for impl, seconds in (("scratch", 4.096), ("twin", 1.024 * twin)):
         benchmarks.append({"name": f"test_model_train[cpu-{impl}]", "stats": {"median": seconds},
                            "extra_info": {"impl": impl, "device": "cpu", "batch": 32, "images": 1024,
                                           "architecture": {"name": "unet"}}})
@@ -41,6 +43,19 @@ def test_report_tables_ratios_and_figure(tmp_path):
     png = tmp_path / "run-cpu-figure4.png"
     assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "run.md").read_text() == text
+    assert "no page faults" not in text
+
+
+def test_report_sets_the_run_without_page_faults_beside_the_first(tmp_path):
+    fake_run(tmp_path / "run.json", twin=2.0, faults=12)
+    fake_run(tmp_path / "steady.json", twin=1.25, faults=0)
+    text = report.write(tmp_path / "run.json", tmp_path / "run.md", None, tmp_path / "steady.json")
+    assert "| 48 | 64 | 100 | 50 | 2.00 | 12 / 12 | 100 | 80 | 1.25 |" in text
+    assert "Ratio range: 2.00 to 2.00; 4 of 4 configurations at 1.5x or more." in text
+    assert "No page faults: Ratio range: 1.25 to 1.25; 0 of 4 configurations at 1.5x or more." in text
+    assert "| 16 | 2,000 | 1,000 | 2.00 | 12 / 12 | 1.25 |" in text  # predict
+    assert "| cpu | 200 | 100 | 0.50 | 200 | 62 | 0.31 |" in text  # Model.train, both modes
+    assert "`steady.json`" in text
 
 
 @pytest.mark.parametrize("model, slug", [

@@ -46,7 +46,8 @@ def tap_matrix(scale, kernel, padding):
 
 
 def phase_taps(scale, kernel, padding, like):
-    """Return T (sh*sw, kh*kw, k2h*k2w): T[(a, b), (i, j), (t, u)] = A_h[a k2h + t, i] A_w[b k2w + u, j].
+    """Return S (sh*sw*k2h*k2w, kh*kw): S[(a, b, t, u), (i, j)] = A_h[a k2h + t, i] A_w[b k2w + u, j], rows
+    ordered by phase, then window offset.
 
     Cached per geometry, dtype and device: the tensors are constants, and building one takes many tiny ops.
     """
@@ -56,8 +57,8 @@ def phase_taps(scale, kernel, padding, like):
         a_h, a_w = tap_matrix(sh, kh, padding[0]), tap_matrix(sw, kw, padding[1])
         kh2, kw2 = len(a_h) // sh, len(a_w) // sw
         _PHASE_TAPS[key] = like.new_tensor(
-            [[[a_h[a * kh2 + t][i] * a_w[b * kw2 + u][j] for t in range(kh2) for u in range(kw2)]
-              for i in range(kh) for j in range(kw)] for a in range(sh) for b in range(sw)])
+            [[a_h[a * kh2 + t][i] * a_w[b * kw2 + u][j] for i in range(kh) for j in range(kw)]
+             for a in range(sh) for b in range(sw) for t in range(kh2) for u in range(kw2)])
     return _PHASE_TAPS[key]
 
 
@@ -66,24 +67,30 @@ def fold_weight(weight, scale, padding):
     the padding of the low-resolution convolution.
 
     Phase (a, b)'s kernel is W'_ab[o, c] = A_h[a] w[o, c] A_w[b]^T (``tap_matrix``): the folded kernel restricted
-    to the window holding its non-zero taps. With w as (O*C, kh*kw) that is one small GEMM per phase,
-    w T[a, b], whose batched result is already laid out as the compact kernels: no copy.
+    to the window holding its non-zero taps. With w as (O*C, kh*kw), every phase's kernels are the rows of
+    S w^T (``phase_taps``): one GEMM whose long side is O*C, then one copy into the (phase, o, c, t, u) layout.
+    (One skinny GEMM per phase, w T_ab with O*C rows and k2h*k2w columns, took 2.7 times as long at C = 100.)
     """
     (sh, sw), (o, c, kh, kw) = scale, weight.shape
-    t = phase_taps(scale, (kh, kw), padding, weight)
-    compact = weight.reshape(1, o * c, kh * kw).expand(sh * sw, -1, -1).bmm(t)
+    s = phase_taps(scale, (kh, kw), padding, weight)
+    phases, window = sh * sw, s.shape[0] // (sh * sw)
+    rows = s.mm(weight.reshape(o * c, kh * kw).t())
+    compact = weight.new_empty((phases, o * c, window))
+    compact.copy_(rows.view(phases, window, o * c).transpose(1, 2))
     kh2, kw2 = phase_windows(sh, kh, padding[0])[0], phase_windows(sw, kw, padding[1])[0]
-    return compact.view(sh * sw * o, c, kh2, kw2), (taps(sh, kh, padding[0])[0], taps(sw, kw, padding[1])[0])
+    return compact.view(phases * o, c, kh2, kw2), (taps(sh, kh, padding[0])[0], taps(sw, kw, padding[1])[0])
 
 
 def unfold_weight_grad(grad_compact, scale, padding, into):
     """Add the adjoint of ``fold_weight`` to ``into`` (a contiguous gradient of the weight's shape) and return it:
-    dL/dw[o, c] = sum over phases of A_h[a]^T dL/dW'_ab[o, c] A_w[b], i.e. the per-phase GEMMs dL/dW'_ab T[a, b]^T,
-    summed over phases and added by one ``addbmm_``.
+    dL/dw[o, c] = sum over phases of A_h[a]^T dL/dW'_ab[o, c] A_w[b], i.e. (dL/dw)^T += S^T G with G the compact
+    gradient laid out (phase, t, u) x (o, c): one GEMM accumulating into ``into``'s transposed view.
     """
     (sh, sw), (o, c, kh, kw) = scale, into.shape
-    t = phase_taps(scale, (kh, kw), padding, grad_compact)
-    into.view(o * c, kh * kw).addbmm_(grad_compact.reshape(sh * sw, o * c, t.shape[2]), t.transpose(1, 2))
+    s = phase_taps(scale, (kh, kw), padding, grad_compact)
+    window = s.shape[0] // (sh * sw)
+    g = grad_compact.reshape(sh * sw, o * c, window).transpose(1, 2).reshape(s.shape[0], o * c)
+    into.view(o * c, kh * kw).t().addmm_(s.t(), g)
     return into
 
 

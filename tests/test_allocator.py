@@ -1,0 +1,49 @@
+"""The allocator modes of the benchmarks: glibc as it comes, or freed memory kept mapped."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from others import allocator
+
+PROBE = """
+import sys
+import torch
+from Miniproject_2.others import networks
+from others import allocator
+from others.twin import TwinStep, twin_of
+allocator.apply(sys.argv[1])
+description = {"name": "course", "width": 48}
+step = TwinStep(twin_of(networks.build(description), description))
+x, y = torch.rand(16, 3, 32, 32), torch.rand(16, 3, 32, 32)
+for _ in range(3):
+    step(x, y)
+print(allocator.faults_per_call(lambda: step(x, y), 3))
+"""
+
+
+def twin_step_faults(mode):
+    """Page faults of one training step of the twin (C = 48, batch 16) in a fresh process in ``mode``: in the
+    default mode glibc hands the memory the step freed back to the system, and the next step faults it in."""
+    done = subprocess.run([sys.executable, "-c", PROBE, mode], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mallopt is glibc's")
+def test_no_page_faults_mode_keeps_freed_memory_mapped():
+    default, steady = twin_step_faults("default"), twin_step_faults("no-page-faults")
+    assert default >= 16 and steady * 10 <= default
+
+
+def test_apply_names_the_modes_on_a_wrong_one():
+    with pytest.raises(ValueError, match="allocator mode must be one of"):
+        allocator.apply("fast")
+    assert allocator.apply("default") == "default"
+
+
+def test_faults_per_call_calls_the_function_each_time():
+    calls = []
+    assert allocator.faults_per_call(lambda: calls.append(1), 4) >= 0
+    assert len(calls) == 4

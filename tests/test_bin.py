@@ -113,7 +113,7 @@ def test_denoise_writes_png_and_comparison_and_reports_psnr(tmp_path):
         assert image.size == (3 * 170, 150)
 
 
-def test_benchmark_rewrites_a_saved_report_with_its_memory_file(tmp_path):
+def test_benchmark_rewrites_a_saved_report_with_its_memory_and_no_page_faults_files(tmp_path):
     from test_report import fake_run
     fake_run(tmp_path / "run.json")
     (tmp_path / "run-memory.json").write_text(json.dumps({"scratch": {"step_kib": 2048}, "twin": {"step_kib": 4096}}))
@@ -121,6 +121,10 @@ def test_benchmark_rewrites_a_saved_report_with_its_memory_file(tmp_path):
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "run.md").read_text()
     assert "4 of 4 configurations at 1.5x or more" in text and "| scratch | 2 | 2 |" in text
+    assert "no page faults" not in text
+    fake_run(tmp_path / "run-no-page-faults.json", twin=1.25)
+    assert run("benchmark", "--report-only", str(tmp_path / "run.json")).returncode == 0
+    assert "No page faults: Ratio range: 1.25 to 1.25" in (tmp_path / "run.md").read_text()
     assert run("benchmark", "--report-only", str(tmp_path / "missing.json")).returncode != 0
 
 

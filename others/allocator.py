@@ -9,7 +9,8 @@ once both thresholds were set high (its 3,300 page faults per step gone). A step
 memory and takes far fewer. The benchmarks therefore run in one of two stated modes (``MODES``):
 
 - ``default``: glibc as a fresh process has it, each configuration in its own process (``bin/benchmark``), so
-  that no configuration inherits thresholds raised by another;
+  that no configuration inherits thresholds raised by another (whether the twin faults at a configuration still
+  changes from run to run: these ratios are not reproducible at batch 8 and above);
 - ``no-page-faults``: both thresholds set to 1 GiB before anything runs (``mallopt``), so freed memory stays
   mapped and is reused: the speed of the arithmetic and the copies alone.
 """

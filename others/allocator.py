@@ -10,7 +10,7 @@ memory and takes far fewer. The benchmarks therefore run in one of two stated mo
 
 - ``default``: glibc as a fresh process has it, each configuration in its own process (``bin/benchmark``), so
   that no configuration inherits thresholds raised by another (whether the twin faults at a configuration still
-  changes from run to run: these ratios are not reproducible at batch 8 and above);
+  changes from run to run, and these ratios with it);
 - ``no-page-faults``: both thresholds set to 1 GiB before anything runs (``mallopt``), so freed memory stays
   mapped and is reused: the speed of the arithmetic and the copies alone.
 """

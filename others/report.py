@@ -88,8 +88,8 @@ def figure4(rows, path, steady=()):
     widths = sorted({r[0] for r in rows})
     fig, axes = plt.subplots(1, len(widths) + 1, figsize=(4.2 * (len(widths) + 1), 3.6))
     for ax, width in zip(axes, widths):
-        for sel, note, alpha in ((rows, "", 1.0), (steady, ", no page faults", 0.45)):
-            sel = [r for r in sel if r[0] == width]
+        for source, note, alpha in ((rows, "", 1.0), (steady, ", no page faults", 0.45)):
+            sel = [r for r in source if r[0] == width]
             if sel:
                 batches = [r[1] for r in sel]
                 ax.plot(batches, [EPOCHS * IMAGES / r[2] for r in sel], "o-", color="C0", alpha=alpha,
@@ -101,8 +101,8 @@ def figure4(rows, path, steady=()):
         ax.legend(fontsize=7)
     ratio_ax = axes[-1]
     for index, width in enumerate(widths):
-        for sel, style, note in ((rows, "o-", ""), (steady, "o:", ", no page faults")):
-            sel = [r for r in sel if r[0] == width]
+        for source, style, note in ((rows, "o-", ""), (steady, "o:", ", no page faults")):
+            sel = [r for r in source if r[0] == width]
             if sel:
                 ratio_ax.plot([r[1] for r in sel], [r[4] for r in sel], style, color=f"C{index + 2}",
                               label=f"C = {width}{note}")
@@ -116,7 +116,8 @@ def figure4(rows, path, steady=()):
 
 
 def training_lines(run, steady, device, png):
-    """Markdown for the training-step benchmarks on ``device``: the ratio table, its summary, the figure."""
+    """Markdown for the training-step benchmarks on ``device`` (the ratio table, its summary, the figure), and
+    the ``training_table`` rows of ``run`` and of ``steady``."""
     rows = training_table(run[0], device)
     steady_rows = training_table(steady[0], device)
     figure4(rows, png, steady_rows)
@@ -135,7 +136,7 @@ def training_lines(run, steady, device, png):
         if sel:
             lines += ["", f"{note}Ratio range: {min(r[4] for r in sel):.2f} to {max(r[4] for r in sel):.2f}; "
                       f"{sum(r[4] >= 1.5 for r in sel)} of {len(sel)} configurations at 1.5x or more."]
-    return lines + [""], rows
+    return lines + [""], rows, steady_rows
 
 
 def efficiency_line(times, info, device, rows, note=""):
@@ -221,9 +222,9 @@ def write(json_path, out_md, memory=None, steady_path=None):
     lines.append("")
     for device in devices:
         png = Path(out_md).with_name(Path(out_md).stem + f"-{device}-figure4.png")
-        training, rows = training_lines(run, steady, device, png)
+        training, rows, steady_rows = training_lines(run, steady, device, png)
         lines += training + efficiency_line(times, info, device, rows)
-        lines += efficiency_line(steady[0], steady[1], device, training_table(steady[0], device), "No page faults: ")
+        lines += efficiency_line(steady[0], steady[1], device, steady_rows, "No page faults: ")
         lines += predict_lines(run, steady, device)
     lines += model_train_lines(run, steady) + memory_lines(memory)
     text = "\n".join(lines)

@@ -72,13 +72,11 @@ def fold_weight(weight, scale, padding):
     (One skinny GEMM per phase, w T_ab with O*C rows and k2h*k2w columns, took 2.7 times as long at C = 100.)
     """
     (sh, sw), (o, c, kh, kw) = scale, weight.shape
-    s = phase_taps(scale, (kh, kw), padding, weight)
-    phases, window = sh * sw, s.shape[0] // (sh * sw)
-    rows = s.mm(weight.reshape(o * c, kh * kw).t())
-    compact = weight.new_empty((phases, o * c, window))
-    compact.copy_(rows.view(phases, window, o * c).transpose(1, 2))
     kh2, kw2 = phase_windows(sh, kh, padding[0])[0], phase_windows(sw, kw, padding[1])[0]
-    return compact.view(phases * o, c, kh2, kw2), (taps(sh, kh, padding[0])[0], taps(sw, kw, padding[1])[0])
+    rows = phase_taps(scale, (kh, kw), padding, weight).mm(weight.reshape(o * c, kh * kw).t())
+    compact = weight.new_empty((sh * sw, o * c, kh2 * kw2))
+    compact.copy_(rows.view(sh * sw, kh2 * kw2, o * c).transpose(1, 2))
+    return compact.view(sh * sw * o, c, kh2, kw2), (taps(sh, kh, padding[0])[0], taps(sw, kw, padding[1])[0])
 
 
 def unfold_weight_grad(grad_compact, scale, padding, into):

@@ -4,7 +4,7 @@ from contextlib import contextmanager
 import pytest
 import torch
 
-from Miniproject_2.others import conv_ops, shifted
+from Miniproject_2.others import SGD, conv_ops, shifted
 
 DTYPES = (torch.float32, torch.float64)
 # Tolerances against the float64 oracle: float64 should agree to rounding; float32 to its precision.
@@ -47,6 +47,25 @@ def check_module(module, reference, x, dtype=torch.float64, params=("weight", "b
         if leaf is not None:
             assert_close(module.grad(name), leaf.grad, dtype, f"gradient of {name}")
     return out
+
+
+def assert_follows_moved_parameters(module, reference, x, params=("weight", "bias")):
+    """``check_module`` once the parameters' memory has moved under views the module cached (``view_of``): the
+    optimizer packing them into one buffer (``Tensor.set_``), then ``Module.to``; with an update in between, so
+    that a stale view would read old values. The module must take input gradients.
+    """
+    module.forward(x.float())
+    module.backward(torch.ones_like(module.forward(x.float())))
+    optimizer = SGD(module.param(), lr=0.5)
+    assert optimizer._packed is not None
+    generator = torch.Generator().manual_seed(0)
+    for _, gradient in module.param():
+        gradient.copy_(torch.randn(gradient.shape, generator=generator))
+    optimizer.step()
+    module.zero_grad()
+    check_module(module, reference, x, torch.float32, params)
+    module.zero_grad()
+    check_module(module, reference, x, torch.float64, params)
 
 
 def assert_backward_accumulates(module, x, seed=0):

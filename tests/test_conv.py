@@ -8,8 +8,8 @@ from hypothesis import given, settings, strategies as st
 
 from Miniproject_2.others import Conv2d, conv_ops, reference, shifted
 from Miniproject_2.others.im2col import conv_output_size
-from oracle import (assert_backward_accumulates, assert_backward_refuses_inplace_change, check_module,
-                    grid_kernels_for_any_size, kept_columns_up_to)
+from oracle import (assert_backward_accumulates, assert_backward_refuses_inplace_change,
+                    assert_follows_moved_parameters, check_module, grid_kernels_for_any_size, kept_columns_up_to)
 from strategies import conv_configs, dtypes, random_input
 
 
@@ -197,6 +197,14 @@ def test_only_small_columns_in_training_mode_are_kept():
     conv.eval()
     assert conv._keeper() is None
     torch.testing.assert_close(conv.forward(x), F.conv2d(x, conv.weight, conv.bias, padding=1))
+
+
+@pytest.mark.parametrize("batch, stride", [(1, 1), (1, 2), (3, 2)])
+def test_conv_follows_its_parameters_when_their_memory_moves(batch, stride):
+    torch.manual_seed(0)
+    conv = Conv2d(3, 4, 3, stride=stride, padding=1)
+    reference = lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=1)
+    assert_follows_moved_parameters(conv, reference, torch.randn(batch, 3, 6, 5, dtype=torch.float64))
 
 
 def test_forward_never_writes_into_the_parameters():

@@ -5,6 +5,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 
 from Miniproject_2.others import subpixel
+from Miniproject_2.others.workspace import Workspace
 
 
 def test_taps_of_the_course_block():
@@ -76,8 +77,27 @@ def test_one_strided_copy_equals_the_phase_by_phase_form(scale, kernel, padding)
     wide = torch.randn(2, 5, size[0] * scale[0], size[1] * scale[1], generator=gen, dtype=torch.float64)
     grad = wide[:, 1:4]
     assert not grad.is_contiguous()
-    assert torch.equal(subpixel.scatter_phases(grad, scale, windows, y.shape),
-                       subpixel.scatter_each_phase(grad, scale, windows, y.shape))
+    expected = subpixel.scatter_each_phase(grad, scale, windows, y.shape)
+    assert torch.equal(subpixel.scatter_phases(grad, scale, windows, y.shape), expected)
+    if subpixel.window_steps(windows) is not None:  # into a layer's own memory: the cells outside are zeroed once
+        own = Workspace()
+        for scribble in (False, True, False):
+            if scribble:
+                own.get("phase_grad", tuple(y.shape), y).fill_(float("nan"))
+            assert torch.equal(subpixel.scatter_phases(grad, scale, windows, y.shape, own), expected)
+
+
+@pytest.mark.parametrize("scale, kernel, padding", GEOMETRIES)
+def test_folding_into_a_workspace_ignores_what_its_memory_held(scale, kernel, padding):
+    gen = torch.Generator().manual_seed(1)
+    w = torch.randn(4, 3, *kernel, generator=gen, dtype=torch.float64)
+    expected, pad = subpixel.fold_weight(w, scale, padding)
+    own = Workspace()
+    subpixel.fold_weight(w, scale, padding, own)
+    for key, flat in own.buffers.items():
+        flat.fill_(float("nan"))
+    compact, own_pad = subpixel.fold_weight(w, scale, padding, own)
+    assert torch.equal(compact, expected) and own_pad == pad
 
 
 def test_one_strided_view_needs_evenly_stepping_windows():

@@ -7,8 +7,8 @@ import torch.nn.functional as F
 from hypothesis import assume, given, settings, strategies as st
 
 from Miniproject_2.others import Conv2d, NearestUpsampling, Upsampling, conv_ops, subpixel
-from oracle import (assert_backward_accumulates, assert_backward_refuses_inplace_change, check_module,
-                    grid_kernels_for_any_size, kept_columns_up_to)
+from oracle import (assert_backward_accumulates, assert_backward_refuses_inplace_change,
+                    assert_follows_moved_parameters, check_module, grid_kernels_for_any_size, kept_columns_up_to)
 from strategies import dtypes, pairs, random_input
 
 shapes = st.tuples(st.integers(1, 5), st.integers(1, 4), st.integers(1, 9), st.integers(1, 9))
@@ -85,6 +85,15 @@ def test_fused_backward_accumulates(batch, channels, grid):
     block = Upsampling(channels, channels, 3, padding=1).to(torch.float64)
     with grid_kernels_for_any_size() if grid else contextlib.nullcontext():
         assert_backward_accumulates(block, torch.randn(batch, channels, 4, 5, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_fused_block_follows_its_parameters_when_their_memory_moves(batch):
+    torch.manual_seed(0)
+    block = Upsampling(3, 4, 3, padding=1)
+    reference = lambda x, w, b: F.conv2d(F.interpolate(x, scale_factor=2, mode="nearest"), w, b, padding=1)
+    assert_follows_moved_parameters(block, reference, torch.randn(batch, 3, 4, 5, dtype=torch.float64),
+                                    ("conv.weight", "conv.bias"))
 
 
 def test_fused_backward_refuses_an_input_modified_in_place_after_forward():

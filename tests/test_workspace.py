@@ -96,3 +96,39 @@ def test_eval_outputs_do_not_live_in_the_shared_scratch_memory():
         outputs.append((x, x.clone()))
     for out, copy in outputs:
         assert torch.equal(out, copy)
+
+
+def test_strided_views_are_cached_with_the_buffer_and_follow_it_when_it_grows():
+    space = ws.Workspace()
+    like = torch.empty(0)
+    base = space.get("pad", (1, 1, 4, 4), like)
+    inside = space.strided("pad", (1, 1, 4, 4), like, (1, 1, 2, 2), (16, 16, 4, 1), 5)
+    assert space.strided("pad", (1, 1, 4, 4), like, (1, 1, 2, 2), (16, 16, 4, 1), 5) is inside
+    base.copy_(torch.arange(16.0).view(1, 1, 4, 4))
+    assert torch.equal(inside, base[:, :, 1:3, 1:3])
+    space.get("pad", (1, 1, 8, 8), like)  # grows the buffer: both cached views of the old one are dropped
+    base = space.get("pad", (1, 1, 4, 4), like)
+    moved = space.strided("pad", (1, 1, 4, 4), like, (1, 1, 2, 2), (16, 16, 4, 1), 5)
+    assert moved is not inside and moved.untyped_storage().data_ptr() == base.untyped_storage().data_ptr()
+
+
+def test_view_of_is_rebuilt_for_another_tensor_or_when_a_tensor_moves():
+    """Module.to and the optimizer's packing keep a parameter's object and move its memory."""
+    space = ws.Workspace()
+    weight = torch.arange(6.0).view(2, 3)
+    made = []
+
+    def transposed(t):
+        made.append(t)
+        return t.t()
+
+    first = space.view_of(weight, "t", transposed)
+    assert space.view_of(weight, "t", transposed) is first and len(made) == 1
+    weight.data = weight.data.to(torch.float64)
+    moved = space.view_of(weight, "t", transposed)
+    assert len(made) == 2 and moved.dtype == torch.float64 and torch.equal(moved, weight.t())
+    other = torch.zeros(2, 3)
+    assert torch.equal(space.view_of(other, "t", transposed), other.t()) and len(made) == 3
+    space.clear()
+    space.view_of(other, "t", transposed)
+    assert len(made) == 4

@@ -59,7 +59,7 @@ class Conv2d(ConvBase):
         check_like(self, "input", input, self.weight)
         self._output_size(*input.shape[2:])
         out, cols = conv_ops.forward(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                                     conv_ops.SHARED, self._keeper())
+                                     conv_ops.SHARED, self._keeper(), self._own())
         self.save_for_backward(input, input._version, cols)
         return out
 
@@ -75,17 +75,22 @@ class Conv2d(ConvBase):
         ho, wo = self._output_size(shape[2], shape[3])
         check_grad(self, gradwrtoutput, (shape[0], self.out_channels, ho, wo))
         geometry = (self.stride, self.padding, self.dilation)
+        own = self._own()
         conv_ops.weight_grad(gradwrtoutput, input, self.kernel_size, *geometry, conv_ops.SHARED, cols,
-                             into=self._gradients["weight"])
+                             into=self._gradients["weight"], views=own)
         if self.bias is not None:
             self._gradients["bias"] += gradwrtoutput.sum((0, 2, 3))
         if not self.needs_input_grad:
             return None
-        return conv_ops.input_grad(gradwrtoutput, self.weight, shape, *geometry, conv_ops.SHARED)
+        return conv_ops.input_grad(gradwrtoutput, self.weight, shape, *geometry, conv_ops.SHARED, own)
 
     def _keeper(self):
         """Where ``forward`` keeps small im2col columns for ``backward``: in training mode, this layer's Workspace."""
-        return conv_ops.SHARED.of(self) if self.training else None
+        return self._own() if self.training else None
+
+    def _own(self):
+        """This layer's own Workspace: the kept columns (``_keeper``), cached views of the parameters."""
+        return conv_ops.SHARED.of(self)
 
     def _output_size(self, h, w):
         """Return (Ho, Wo) for an input of height ``h`` and width ``w``, or raise if it is too small."""

@@ -17,7 +17,8 @@ from torch.nn.functional import fold
 
 from . import phases, shifted
 from .im2col import conv_output_size
-from .workspace import SHARED, Workspace, padded  # noqa: F401 (SHARED and Workspace: used as conv_ops.*)
+# SHARED and Workspace: used as conv_ops.*
+from .workspace import SHARED, UNCACHED, Workspace, pad_role, padded  # noqa: F401
 
 SMALL = 1 << 16  # below this many input values, fold's one call beats kh*kw strided additions
 # The forward pass's columns are kept for the weight gradient (saving a padding and an im2col copy) up to KEEP_SMALL
@@ -42,19 +43,22 @@ def columns(x, kernel, stride, padding, dilation, workspace, name, into=None):
     n, c, hp, wp = xp.shape
     ho, wo = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
     st_n, st_c, st_h, st_w = xp.stride()
-    windows = xp.as_strided((n, c, kh, kw, ho, wo), (st_n, st_c, dh * st_h, dw * st_w, sh * st_h, sw * st_w),
-                            xp.storage_offset())
-    shape = (n, c * kh * kw, ho * wo)
-    cols = (workspace if into is None else into).get(name, shape, x)
-    cols.view(n, c, kh, kw, ho, wo).copy_(windows)
-    return cols, ho, wo
+    size, stride = (n, c, kh, kw, ho, wo), (st_n, st_c, dh * st_h, dw * st_w, sh * st_h, sw * st_w)
+    if xp is x:
+        windows = x.as_strided(size, stride, x.storage_offset())
+    else:  # scratch memory: the view is cached
+        windows = workspace.strided(pad_role(name + ".pad", xp.shape), xp.shape, x, size, stride, xp.storage_offset())
+    space = workspace if into is None else into
+    space.get(name, size, x).copy_(windows)
+    return space.get(name, (n, c * kh * kw, ho * wo), x), ho, wo
 
 
-def forward(x, weight, bias, stride, padding, dilation, workspace, keeper=None):
+def forward(x, weight, bias, stride, padding, dilation, workspace, keeper=None, views=UNCACHED):
     """Return ``(output, columns)``: the convolution of ``x``, which rounds like F.conv2d (the GEMM starts from
     the bias), and, given a ``keeper`` (the calling layer's own Workspace, ``Workspace.of``), its im2col columns
     built there when ``keeps`` says so, for ``weight_grad`` to reuse; else None. The columns stay valid until the
-    layer's next forward pass.
+    layer's next forward pass. ``views``: where the views of ``weight`` and ``bias`` are cached (the layer's
+    own Workspace; here and in the gradients, at small batches a view costs as much as a small GEMM's share).
 
     Shape:
         x (N, C, H, W) -> output (N, O, Ho, Wo), columns (N, C*kh*kw, Ho*Wo)
@@ -68,16 +72,22 @@ def forward(x, weight, bias, stride, padding, dilation, workspace, keeper=None):
     if keeper is not None and not keeps(column_count(x.shape, kernel, stride, padding, dilation), o):
         keeper = None
     cols, ho, wo = columns(x, kernel, stride, padding, dilation, workspace, "cols", keeper)
-    w2d = weight.reshape(o, -1)
+    w2d = views.view_of(weight, "matrix", matrix)
     if bias is None:
         out = w2d.matmul(cols)
     elif n == 1:  # one operation instead of four: at batch 1 their number, not their size, sets the time
-        out = bias.view(o, 1).addmm(w2d, cols.view(cols.shape[1:]))
+        matrix_cols = (workspace if keeper is None else keeper).get("cols", cols.shape[1:], x)
+        out = views.view_of(bias, "column", lambda b: b.view(o, 1)).addmm(w2d, matrix_cols)
     else:
         # A fresh copy, so the bias is never written; new_empty + copy_ costs a fraction of repeat at small sizes.
         out = cols.new_empty((n, o, ho * wo)).copy_(bias.view(1, o, 1).expand(n, o, ho * wo))
         out.baddbmm_(w2d.expand(n, -1, -1), cols)
     return out.view(n, o, ho, wo), None if keeper is None else cols
+
+
+def matrix(weight):
+    """Return ``weight`` (O, C, kh, kw) as the (O, C*kh*kw) matrix of a GEMM."""
+    return weight.reshape(weight.shape[0], -1)
 
 
 def keeps(values, out_channels):
@@ -92,7 +102,7 @@ def column_count(x_shape, kernel, stride, padding, dilation):
     return n * c * kh * kw * ho * conv_output_size(w, kw, stride[1], padding[1], dilation[1])
 
 
-def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None, into=None):
+def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None, into=None, views=UNCACHED):
     """dL/dW = sum over images of G_n X_n^T, with G_n (O, Ho*Wo) and X_n the columns of image n of ``x``.
 
     Returns dL/dW as (O, C*kh*kw), or, given ``into`` (a gradient tensor of the weight's shape), adds it to
@@ -100,7 +110,7 @@ def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None
     temporary and no separate addition.
 
     ``cols``: the columns ``forward`` kept, if any. Otherwise they are rebuilt here: an extra strided
-    copy, but only one large layer's columns ever exist at a time.
+    copy, but only one large layer's columns ever exist at a time. ``views``: as for ``forward``.
 
     A batched GEMM then a sum over images makes an (N, O, C*kh*kw) intermediate; one GEMM over all images
     needs G and X laid out image-major first (two copies, none for one image). Whichever moves less memory is
@@ -114,9 +124,10 @@ def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None
         cols, _, _ = columns(x, kernel, stride, padding, dilation, workspace, "cols")
     n, o = grad.shape[:2]
     k, pixels = cols.shape[1:]
-    g = grad.reshape(n, o, pixels)
     if n == 1:
-        return product(g.view(o, pixels), cols.view(k, pixels).t(), into)
+        transposed = views.view_of(cols, "columns.t", lambda t: t.view(k, pixels).t())
+        return product(grad.reshape(o, pixels), transposed, into, views)
+    g = grad.reshape(n, o, pixels)
     if o * k <= pixels * (o + k):
         return added(g.bmm(cols.transpose(1, 2)).sum(0), into)
     # The image-major copies go to scratch memory that is free during a weight gradient (fresh tensors of this
@@ -125,14 +136,14 @@ def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None
     g_rows.copy_(g.transpose(0, 1))
     x_rows = workspace.get("grad_cols.pad", (k, n, pixels), grad)
     x_rows.copy_(cols.transpose(0, 1))
-    return product(g_rows.view(o, -1), x_rows.view(k, -1).t(), into)
+    return product(g_rows.view(o, -1), x_rows.view(k, -1).t(), into, views)
 
 
-def product(a, b, into=None):
+def product(a, b, into=None, views=UNCACHED):
     """Return a b, or add it to ``into`` (contiguous, a.shape[0] * b.shape[1] values) in place and return ``into``."""
     if into is None:
         return a.mm(b)
-    into.view(a.shape[0], b.shape[1]).addmm_(a, b)
+    views.view_of(into, "product", lambda t: t.view(a.shape[0], b.shape[1])).addmm_(a, b)
     return into
 
 
@@ -141,8 +152,8 @@ def added(value, into=None):
     return value if into is None else into.add_(value.view(into.shape))
 
 
-def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace):
-    """Return dL/dx of a convolution from dL/dout.
+def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace, views=UNCACHED):
+    """Return dL/dx of a convolution from dL/dout (``views``: as for ``forward``).
 
     For stride 1 and padding <= dilation * (kernel - 1), dL/dx[c, y, x] = sum over o, i, j of
     dL/dout[o, y + p - d i, x + p - d j] W[o, c, i, j]: a convolution of dL/dout, padded by d (k - 1) - p,
@@ -165,7 +176,8 @@ def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace):
         return flipped.reshape(c, -1).expand(n, -1, -1).bmm(cols).view(n, c, h, w)
     # bmm with the weight expanded over images, not matmul: matmul's broadcasting costs several more operations.
     o = weight.shape[0]
-    grad_cols = weight.reshape(o, -1).t().expand(n, -1, -1).bmm(grad.reshape(n, o, -1))
+    transposed = views.view_of(weight, f"transposed.{n}", lambda w: matrix(w).t().expand(n, -1, -1))
+    grad_cols = transposed.bmm(grad.reshape(n, o, -1))
     if n * c * h * w < SMALL:
         return fold(grad_cols, (h, w), (kh, kw), dilation=dilation, padding=padding, stride=stride)
     return scatter_columns(grad_cols, x_shape, (kh, kw), stride, padding, dilation)

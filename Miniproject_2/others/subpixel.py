@@ -10,6 +10,8 @@ channels and k2 x k2 kernels, each phase read from the output at its window's of
 """
 from functools import lru_cache
 
+from .workspace import OWN_BUFFER, UNCACHED, Workspace
+
 
 @lru_cache(maxsize=None)  # geometry of a layer, asked for at every pass
 def taps(scale, kernel, padding):
@@ -62,7 +64,7 @@ def phase_taps(scale, kernel, padding, like):
     return _PHASE_TAPS[key]
 
 
-def fold_weight(weight, scale, padding):
+def fold_weight(weight, scale, padding, into=None):
     """Return the compact per-phase kernels (sh*sw*O, C, k2h, k2w), rows ordered (phase_h, phase_w, o), and
     the padding of the low-resolution convolution.
 
@@ -70,25 +72,37 @@ def fold_weight(weight, scale, padding):
     to the window holding its non-zero taps. With w as (O*C, kh*kw), every phase's kernels are the rows of
     S w^T (``phase_taps``): one GEMM whose long side is O*C, then one copy into the (phase, o, c, t, u) layout.
     (One skinny GEMM per phase, w T_ab with O*C rows and k2h*k2w columns, took 2.7 times as long at C = 100.)
+
+    Args:
+        into: the Workspace (the layer's own) holding the result and the views on the way, reused from call to
+            call; a fresh one when None.
     """
     (sh, sw), (o, c, kh, kw) = scale, weight.shape
-    kh2, kw2 = phase_windows(sh, kh, padding[0])[0], phase_windows(sw, kw, padding[1])[0]
-    rows = phase_taps(scale, (kh, kw), padding, weight).mm(weight.reshape(o * c, kh * kw).t())
-    compact = weight.new_empty((sh * sw, o * c, kh2 * kw2))
-    compact.copy_(rows.view(sh * sw, kh2 * kw2, o * c).transpose(1, 2))
-    return compact.view(sh * sw * o, c, kh2, kw2), (taps(sh, kh, padding[0])[0], taps(sw, kw, padding[1])[0])
+    into = Workspace() if into is None else into
+    window = (phase_windows(sh, kh, padding[0])[0], phase_windows(sw, kw, padding[1])[0])
+    s = phase_taps(scale, (kh, kw), padding, weight)
+    shape, size = (s.shape[0], o * c), window[0] * window[1]
+    rows = into.get("fold.rows", shape, weight)
+    # beta=0: the GEMM overwrites the buffer without reading it (torch ignores its old values, NaN included).
+    rows.addmm_(s, into.view_of(weight, "fold.weight", lambda w: w.reshape(o * c, kh * kw).t()), beta=0)
+    by_phase = into.strided("fold.rows", shape, weight, (sh * sw, o * c, size), (size * o * c, 1, o * c), 0)
+    into.get("fold", (sh * sw, o * c, size), weight).copy_(by_phase)
+    compact = into.get("fold", (sh * sw * o, c) + window, weight)
+    return compact, (taps(sh, kh, padding[0])[0], taps(sw, kw, padding[1])[0])
 
 
-def unfold_weight_grad(grad_compact, scale, padding, into):
+def unfold_weight_grad(grad_compact, scale, padding, into, views=UNCACHED):
     """Add the adjoint of ``fold_weight`` to ``into`` (a contiguous gradient of the weight's shape) and return it:
     dL/dw[o, c] = sum over phases of A_h[a]^T dL/dW'_ab[o, c] A_w[b], i.e. (dL/dw)^T += S^T G with G the compact
-    gradient laid out (phase, t, u) x (o, c): one GEMM accumulating into ``into``'s transposed view.
+    gradient laid out (phase, t, u) x (o, c): one GEMM accumulating into ``into``'s transposed view
+    (``views``: where that view and S^T are cached, as for ``conv_ops.forward``).
     """
     (sh, sw), (o, c, kh, kw) = scale, into.shape
     s = phase_taps(scale, (kh, kw), padding, grad_compact)
     window = s.shape[0] // (sh * sw)
     g = grad_compact.reshape(sh * sw, o * c, window).transpose(1, 2).reshape(s.shape[0], o * c)
-    into.view(o * c, kh * kw).t().addmm_(s.t(), g)
+    transposed = views.view_of(into, "unfold.into", lambda t: t.view(o * c, kh * kw).t())
+    transposed.addmm_(views.view_of(s, "unfold.taps", lambda t: t.t()), g)
     return into
 
 
@@ -101,6 +115,12 @@ def phase_windows(scale, kernel, padding):
     high = [max(m for a, _, m in entries if a == phase) for phase in range(scale)]
     k2 = max(h - l + 1 for l, h in zip(low, high))
     return k2, tuple(min(l, 2 * pad + 1 - k2) for l in low)
+
+
+@lru_cache(maxsize=None)
+def windows_of(scale, kernel, padding):
+    """Return ``phase_windows`` along both dimensions."""
+    return tuple(phase_windows(s, k, p) for s, k, p in zip(scale, kernel, padding))
 
 
 def interleaved(t, scale):
@@ -164,13 +184,25 @@ def gather_each_phase(y, scale, windows, size):
     return out
 
 
-def scatter_phases(grad, scale, windows, y_shape):
-    """The adjoint of ``gather_phases``: the output gradient laid back on the compact output's grid."""
+def scatter_phases(grad, scale, windows, y_shape, into=None):
+    """The adjoint of ``gather_phases``: the output gradient laid back on the compact output's grid.
+
+    Given ``into`` (the layer's own Workspace), a grid below ``OWN_BUFFER`` values is its memory, valid until the
+    next call: only the windows are written, so the cells outside them are zeroed once, not at every call.
+    Larger grids are fresh tensors, freed after the layer's backward pass (kept, they would add to the peak
+    memory of the next forward pass, where zeroing them is a small share of the layer's time).
+    """
     if window_steps(windows) is None:
         return scatter_each_phase(grad, scale, windows, y_shape)
-    out = grad.new_zeros(y_shape)
     size = (grad.shape[2] // scale[0], grad.shape[3] // scale[1])
-    windowed(out, scale, windows, size).copy_(interleaved(grad, scale))
+    if into is None or y_shape[0] * y_shape[1] * y_shape[2] * y_shape[3] >= OWN_BUFFER:
+        out = grad.new_zeros(y_shape)
+        windowed(out, scale, windows, size).copy_(interleaved(grad, scale))
+        return out
+    out, ready = into.framed("phase_grad", y_shape, grad, windows)
+    if not ready:
+        out.zero_()
+    into.view_of(out, "phase_grad", lambda t: windowed(t, scale, windows, size)).copy_(interleaved(grad, scale))
     return out
 
 

@@ -89,19 +89,23 @@ class Upsampling(Module):
             self.save_for_backward(None)
             return conv.forward(self.upsample.forward(input))
         check_like(self, "input", input, conv.weight)
-        compact, pad, windows = self._compact_weight()
-        phases = scale[0] * scale[1]
-        bias = None if conv.bias is None else conv.bias.view(1, -1).expand(phases, -1).reshape(-1)
-        y, cols = conv_ops.forward(input, compact, bias, (1, 1), pad, (1, 1), conv_ops.SHARED, self.conv._keeper())
+        own = conv._own()
+        compact, pad = subpixel.fold_weight(conv.weight, scale, conv.padding, own)
+        windows = subpixel.windows_of(scale, conv.kernel_size, conv.padding)
+        y, cols = conv_ops.forward(input, compact, self._repeated_bias(own), (1, 1), pad, (1, 1), conv_ops.SHARED,
+                                   conv._keeper(), own)
         self.save_for_backward((input, input._version, compact, pad, windows, tuple(y.shape), cols))
         return subpixel.gather_phases(y, scale, windows, tuple(input.shape[2:]))
 
-    def _compact_weight(self):
-        """Return the per-phase compact kernels of the folded convolution, its padding and the phase windows."""
-        conv, scale = self.conv, self.upsample.scale_factor
-        compact, pad = subpixel.fold_weight(conv.weight, scale, conv.padding)
-        windows = tuple(subpixel.phase_windows(s, k, p) for s, k, p in zip(scale, conv.kernel_size, conv.padding))
-        return compact, pad, windows
+    def _repeated_bias(self, own):
+        """Return the bias repeated for every phase (the compact convolution's), in ``own``'s memory, or None."""
+        bias = self.conv.bias
+        if bias is None:
+            return None
+        phases = self.upsample.scale_factor[0] * self.upsample.scale_factor[1]
+        repeated = own.get("fold.bias", (phases, bias.shape[0]), bias)
+        repeated.copy_(own.view_of(bias, "fold.bias", lambda b: b.view(1, -1).expand(phases, -1)))
+        return own.get("fold.bias", (phases * bias.shape[0],), bias)
 
     def backward(self, gradwrtoutput):
         """Back through the convolution, then the upsampling (through the folded convolution when fused).
@@ -119,12 +123,13 @@ class Upsampling(Module):
         conv, scale = self.conv, self.upsample.scale_factor
         shape = n, _, h, w = tuple(input.shape)
         check_grad(self, gradwrtoutput, (n, conv.out_channels, h * scale[0], w * scale[1]))
-        g = subpixel.scatter_phases(gradwrtoutput, scale, windows, y_shape)
+        own = conv._own()
+        g = subpixel.scatter_phases(gradwrtoutput, scale, windows, y_shape, own)
         grad_compact = conv_ops.weight_grad(g, input, tuple(compact.shape[2:]), (1, 1), pad, (1, 1),
-                                            conv_ops.SHARED, cols)
-        subpixel.unfold_weight_grad(grad_compact, scale, conv.padding, conv._gradients["weight"])
+                                            conv_ops.SHARED, cols, views=own)
+        subpixel.unfold_weight_grad(grad_compact, scale, conv.padding, conv._gradients["weight"], own)
         if conv.bias is not None:
             conv._gradients["bias"] += gradwrtoutput.sum((0, 2, 3))
         if not self.needs_input_grad:
             return None
-        return conv_ops.input_grad(g, compact, shape, (1, 1), pad, (1, 1), conv_ops.SHARED)
+        return conv_ops.input_grad(g, compact, shape, (1, 1), pad, (1, 1), conv_ops.SHARED, own)

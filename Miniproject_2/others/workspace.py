@@ -11,8 +11,10 @@ class Workspace:
     reuse im2col's four roles ("cols", "cols.pad", "grad_cols", "grad_cols.pad") rather than adding their own,
     so a network mixing both keeps four buffers, not eight.
 
-    Views are cached per role and shape, and ``framed`` remembers which role still holds a zero border: at
-    small batches a training step is dominated by the number of tensor operations, not their size.
+    Views are cached per role and shape (``get``, ``strided``), views of parameters too (``view_of``, in a layer's
+    own Workspace), and ``framed`` remembers which role still holds a zero border: at small batches a training
+    step is dominated by the number of tensor operations, not their size (a view costs about 0.6 us, a cached
+    one 0.13 us).
     """
 
     def __init__(self):
@@ -20,10 +22,11 @@ class Workspace:
         self.views = {}
         self.frames = {}
         self.owned = WeakKeyDictionary()
+        self.memo = {}
 
     def clear(self):
         """Release every buffer, the owners' (``of``) too (the next calls allocate afresh)."""
-        self.buffers, self.views, self.frames, self.owned = {}, {}, {}, WeakKeyDictionary()
+        self.buffers, self.views, self.frames, self.owned, self.memo = {}, {}, {}, WeakKeyDictionary(), {}
 
     def of(self, owner):
         """Return the Workspace of ``owner`` (a layer): memory only it writes, kept from call to call (a fresh
@@ -50,6 +53,25 @@ class Workspace:
             view = self.views[(key, shape)] = flat[:count].view(shape)
         return view
 
+    def strided(self, name, shape, like, size, stride, offset):
+        """Return ``get(name, shape, like).as_strided(size, stride, offset)``, cached with ``get``'s views (until
+        the buffer grows), and without ``get``'s effect on ``framed``: read-only bookkeeping for a view of a
+        buffer the caller has just asked for (the inside of a padded tensor, its im2col windows)."""
+        key = ((name, like.dtype, like.device), shape, size, stride, offset)
+        view = self.views.get(key)
+        if view is None:
+            view = self.views[key] = self.views[key[:2]].as_strided(size, stride, offset)
+        return view
+
+    def view_of(self, tensor, name, make):
+        """Return ``make(tensor)``, a view of ``tensor`` (a parameter, a buffer of this workspace), cached under
+        ``name`` for as long as ``tensor`` is the same object on the same memory (``Module.to`` and ``pack``
+        move a parameter's memory and keep the object)."""
+        entry = self.memo.get(name)
+        if entry is None or entry[0] is not tensor or entry[1] != tensor.data_ptr():
+            entry = self.memo[name] = (tensor, tensor.data_ptr(), make(tensor))
+        return entry[2]
+
     def framed(self, name, shape, like, padding):
         """Return ``(view, ready)``: ``get``'s view, and whether its border of ``padding`` (ph, pw) is still zero.
 
@@ -63,8 +85,22 @@ class Workspace:
         return view, ready
 
 
+class Uncached:
+    """Stands in for a Workspace's ``view_of`` where no layer's own Workspace is given: builds every view."""
+
+    @staticmethod
+    def view_of(tensor, name, make):
+        return make(tensor)
+
+
 SHARED = Workspace()
+UNCACHED = Uncached()
 OWN_BUFFER = 1 << 18  # padded tensors below this many values get a buffer per shape, whose border stays zero
+
+
+def pad_role(name, shape):
+    """Return the Workspace role ``padded`` keeps a padded tensor of ``shape`` under."""
+    return (name, shape) if shape[0] * shape[1] * shape[2] * shape[3] < OWN_BUFFER else name
 
 
 def padded(x, padding, workspace, name):
@@ -78,13 +114,13 @@ def padded(x, padding, workspace, name):
         return x
     n, c, h, w = x.shape
     shape = (n, c, h + 2 * ph, w + 2 * pw)
-    role = (name, shape) if n * c * shape[2] * shape[3] < OWN_BUFFER else name
+    role = pad_role(name, shape)
     out, ready = workspace.framed(role, shape, x, padding)
     if not ready:
         out[:, :, :ph].zero_()
         out[:, :, ph + h:].zero_()
         out[:, :, ph:ph + h, :pw].zero_()
         out[:, :, ph:ph + h, pw + w:].zero_()
-    inside = out.as_strided((n, c, h, w), out.stride(), out.storage_offset() + ph * out.shape[3] + pw)
+    inside = workspace.strided(role, shape, x, (n, c, h, w), out.stride(), out.storage_offset() + ph * shape[3] + pw)
     inside.copy_(x)
     return out

@@ -88,16 +88,22 @@ def test_one_strided_copy_equals_the_phase_by_phase_form(scale, kernel, padding)
 
 
 @pytest.mark.parametrize("scale, kernel, padding", GEOMETRIES)
-def test_folding_into_a_workspace_ignores_what_its_memory_held(scale, kernel, padding):
+def test_folding_and_unfolding_in_a_workspace_ignore_what_its_memory_held(scale, kernel, padding):
     gen = torch.Generator().manual_seed(1)
     w = torch.randn(4, 3, *kernel, generator=gen, dtype=torch.float64)
     expected, pad = subpixel.fold_weight(w, scale, padding)
+    v = torch.randn(expected.shape, generator=gen, dtype=torch.float64)
+    start = torch.randn(w.shape, generator=gen, dtype=torch.float64)
+    adjoint = subpixel.unfold_weight_grad(v, scale, padding, start.clone())
     own = Workspace()
     subpixel.fold_weight(w, scale, padding, own)
-    for key, flat in own.buffers.items():
+    subpixel.unfold_weight_grad(v, scale, padding, start.clone(), own)
+    for flat in own.buffers.values():
         flat.fill_(float("nan"))
     compact, own_pad = subpixel.fold_weight(w, scale, padding, own)
     assert torch.equal(compact, expected) and own_pad == pad
+    torch.testing.assert_close(subpixel.unfold_weight_grad(v, scale, padding, start.clone(), own), adjoint,
+                               rtol=0, atol=0)
 
 
 def test_one_strided_view_needs_evenly_stepping_windows():

@@ -10,7 +10,7 @@ channels and k2 x k2 kernels, each phase read from the output at its window's of
 """
 from functools import lru_cache
 
-from .workspace import OWN_BUFFER, UNCACHED, Workspace
+from .workspace import OWN_BUFFER, Workspace
 
 
 @lru_cache(maxsize=None)  # geometry of a layer, asked for at every pass
@@ -64,7 +64,7 @@ def phase_taps(scale, kernel, padding, like):
     return _PHASE_TAPS[key]
 
 
-def fold_weight(weight, scale, padding, into=None):
+def fold_weight(weight, scale, padding, own=None):
     """Return the compact per-phase kernels (sh*sw*O, C, k2h, k2w), rows ordered (phase_h, phase_w, o), and
     the padding of the low-resolution convolution.
 
@@ -74,35 +74,43 @@ def fold_weight(weight, scale, padding, into=None):
     (One skinny GEMM per phase, w T_ab with O*C rows and k2h*k2w columns, took 2.7 times as long at C = 100.)
 
     Args:
-        into: the Workspace (the layer's own) holding the result and the views on the way, reused from call to
+        own: the Workspace (the layer's own) holding the result and the steps on the way, reused from call to
             call; a fresh one when None.
     """
     (sh, sw), (o, c, kh, kw) = scale, weight.shape
-    into = Workspace() if into is None else into
+    own = Workspace() if own is None else own
     window = (phase_windows(sh, kh, padding[0])[0], phase_windows(sw, kw, padding[1])[0])
     s = phase_taps(scale, (kh, kw), padding, weight)
     shape, size = (s.shape[0], o * c), window[0] * window[1]
-    rows = into.get("fold.rows", shape, weight)
+    rows = own.get("fold.rows", shape, weight)
     # beta=0: the GEMM overwrites the buffer without reading it (torch ignores its old values, NaN included).
-    rows.addmm_(s, into.view_of(weight, "fold.weight", lambda w: w.reshape(o * c, kh * kw).t()), beta=0)
-    by_phase = into.strided("fold.rows", shape, weight, (sh * sw, o * c, size), (size * o * c, 1, o * c), 0)
-    into.get("fold", (sh * sw, o * c, size), weight).copy_(by_phase)
-    compact = into.get("fold", (sh * sw * o, c) + window, weight)
+    rows.addmm_(s, own.view_of(weight, "fold.weight", lambda w: w.reshape(o * c, kh * kw).t()), beta=0)
+    by_phase = own.strided("fold.rows", shape, weight, (sh * sw, o * c, size), (size * o * c, 1, o * c), 0)
+    own.get("fold", (sh * sw, o * c, size), weight).copy_(by_phase)
+    compact = own.get("fold", (sh * sw * o, c) + window, weight)
     return compact, (taps(sh, kh, padding[0])[0], taps(sw, kw, padding[1])[0])
 
 
-def unfold_weight_grad(grad_compact, scale, padding, into, views=UNCACHED):
+def unfold_weight_grad(grad_compact, scale, padding, into, own=None):
     """Add the adjoint of ``fold_weight`` to ``into`` (a contiguous gradient of the weight's shape) and return it:
     dL/dw[o, c] = sum over phases of A_h[a]^T dL/dW'_ab[o, c] A_w[b], i.e. (dL/dw)^T += S^T G with G the compact
-    gradient laid out (phase, t, u) x (o, c): one GEMM accumulating into ``into``'s transposed view
-    (``views``: where that view and S^T are cached, as for ``conv_ops.forward``).
+    gradient laid out (phase, t, u) x (o, c).
+
+    S^T G goes to a (kh*kw, O*C) buffer, then is added to ``into`` transposed: at C = 100 the GEMM accumulating
+    straight into ``into``'s transposed view took 100-130 us, the GEMM and the addition 38 + 26 us (a GEMM whose
+    output rows are only kh*kw long runs badly). ``own``: as for ``fold_weight``.
     """
     (sh, sw), (o, c, kh, kw) = scale, into.shape
+    own = Workspace() if own is None else own
     s = phase_taps(scale, (kh, kw), padding, grad_compact)
     window = s.shape[0] // (sh * sw)
-    g = grad_compact.reshape(sh * sw, o * c, window).transpose(1, 2).reshape(s.shape[0], o * c)
-    transposed = views.view_of(into, "unfold.into", lambda t: t.view(o * c, kh * kw).t())
-    transposed.addmm_(views.view_of(s, "unfold.taps", lambda t: t.t()), g)
+    own.get("unfold.g", (sh * sw, window, o * c), grad_compact).copy_(
+        grad_compact.reshape(sh * sw, o * c, window).transpose(1, 2))
+    g = own.get("unfold.g", (s.shape[0], o * c), grad_compact)
+    product = own.get("unfold", (kh * kw, o * c), grad_compact)
+    product.addmm_(own.view_of(s, "unfold.taps", lambda t: t.t()), g, beta=0)
+    transposed = own.view_of(product, "unfold", lambda t: t.t())
+    own.view_of(into, "unfold.into", lambda t: t.view(o * c, kh * kw)).add_(transposed)
     return into
 
 

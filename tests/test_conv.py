@@ -178,6 +178,35 @@ def test_kept_columns_survive_other_layers_and_a_cleared_workspace():
         torch.testing.assert_close(conv.grad("weight"), w.grad, rtol=1e-12, atol=1e-12)
 
 
+def test_planned_columns_equal_unfold_whatever_ran_before():
+    """``columns`` reuses its views per input shape (``ColumnPlan``): against F.unfold over calls that alternate
+    shapes and targets, grow the shared buffer under the plans (they must move to the new one), scribble NaN over
+    the padded buffer (its border must be zeroed again), and clear the workspace."""
+    gen = torch.Generator().manual_seed(0)
+    space, own = conv_ops.Workspace(), conv_ops.Workspace()
+    small, other, large = (1, 3, 5, 4), (2, 3, 5, 4), (2, 8, 32, 32)
+    calls = [(small, None), (small, own), (other, None), (small, None), (large, None), (small, None), (small, own),
+             ("scribble", None), (small, None), ("clear", None), (small, own), (small, own)]
+    planned = 0
+    for shape, into in calls:
+        if shape == "scribble":
+            for key, (frame_shape, _) in list(space.frames.items()):
+                space.get(key[0], frame_shape, torch.empty(0)).fill_(float("nan"))
+            continue
+        if shape == "clear":
+            space.clear()
+            continue
+        x = torch.randn(shape, generator=gen)
+        before = len((into or space).plans)
+        cols, ho, wo = conv_ops.columns(x, (3, 3), (2, 1), (1, 2), (1, 1), space, "cols", into)
+        planned += len((into or space).plans) == before
+        assert torch.equal(cols, F.unfold(x, (3, 3), padding=(1, 2), stride=(2, 1)))
+        current = (into or space).get("cols", tuple(cols.shape), x)  # no plan holds on to a replaced buffer
+        assert cols.untyped_storage().data_ptr() == current.untyped_storage().data_ptr()
+        assert (ho, wo) == ((shape[2] + 2 - 3) // 2 + 1, shape[3] + 4 - 3 + 1)
+    assert planned >= 3  # some calls did reuse a plan
+
+
 def test_which_columns_are_kept():
     assert conv_ops.keeps(conv_ops.KEEP_SMALL, conv_ops.KEEP_OUT + 1)
     assert not conv_ops.keeps(conv_ops.KEEP_SMALL + 1, conv_ops.KEEP_OUT + 1)

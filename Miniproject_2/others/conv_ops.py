@@ -18,7 +18,7 @@ from torch.nn.functional import fold
 from . import phases, shifted
 from .im2col import conv_output_size
 # SHARED and Workspace: used as conv_ops.*
-from .workspace import SHARED, UNCACHED, Workspace, pad_role, padded  # noqa: F401
+from .workspace import OWN_BUFFER, SHARED, UNCACHED, Workspace, pad_role, padded  # noqa: F401
 
 SMALL = 1 << 16  # below this many input values, fold's one call beats kh*kw strided additions
 # The forward pass's columns are kept for the weight gradient (saving a padding and an im2col copy) up to KEEP_SMALL
@@ -35,22 +35,56 @@ def columns(x, kernel, stride, padding, dilation, workspace, name, into=None):
     """Return the im2col columns of every image, (N, C*kh*kw, Ho*Wo), in a reused buffer of ``workspace`` (of
     ``into`` when given; the padding is always ``workspace``'s).
 
+    For small padded inputs, the views on the way (the padded buffer's inside, its windows, the columns) are kept
+    per input shape (``ColumnPlan``), so a call is the two copies: at batch 1 finding the views again took as long.
+
     Shape:
         x (N, C, H, W) -> (N, C*kh*kw, Ho*Wo), rows ordered (c, i, j) like ``weight.view(O, -1)``.
     """
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    xp = padded(x, padding, workspace, name + ".pad")
-    n, c, hp, wp = xp.shape
-    ho, wo = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
-    st_n, st_c, st_h, st_w = xp.stride()
-    size, stride = (n, c, kh, kw, ho, wo), (st_n, st_c, dh * st_h, dw * st_w, sh * st_h, sw * st_w)
-    if xp is x:
-        windows = x.as_strided(size, stride, x.storage_offset())
-    else:  # scratch memory: the view is cached
-        windows = workspace.strided(pad_role(name + ".pad", xp.shape), xp.shape, x, size, stride, xp.storage_offset())
     space = workspace if into is None else into
-    space.get(name, size, x).copy_(windows)
-    return space.get(name, (n, c * kh * kw, ho * wo), x), ho, wo
+    key = (name, x.shape, x.dtype, x.device, kernel, stride, padding, dilation, workspace)
+    plan = space.plans.get(key)
+    if plan is None or not plan.valid(workspace, space):
+        plan = ColumnPlan(x, kernel, stride, padding, dilation, workspace, name, space)
+        if plan.inside is None:
+            return plan.cols, plan.ho, plan.wo
+        space.plans[key] = plan
+    plan.inside.copy_(x)
+    plan.blocks.copy_(plan.windows)
+    return plan.cols, plan.ho, plan.wo
+
+
+class ColumnPlan:
+    """The views ``columns`` works with for one input shape; built by doing the work once (``x`` is then copied).
+
+    Valid while neither workspace has replaced a buffer (``Workspace.generation``) and the padded buffer's border
+    is still zero (``Workspace.framed``). ``inside`` is None where no view can be kept (no padding: the windows
+    are a view of ``x`` itself; large inputs: not worth keeping their buffers alive).
+    """
+
+    def __init__(self, x, kernel, stride, padding, dilation, workspace, name, space):
+        (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+        xp = padded(x, padding, workspace, name + ".pad")
+        n, c, hp, wp = xp.shape
+        self.ho, self.wo = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
+        st_n, st_c, st_h, st_w = xp.stride()
+        size = (n, c, kh, kw, self.ho, self.wo)
+        self.windows = xp.as_strided(size, (st_n, st_c, dh * st_h, dw * st_w, sh * st_h, sw * st_w),
+                                     xp.storage_offset())
+        self.blocks = space.get(name, size, x)
+        self.blocks.copy_(self.windows)
+        self.cols = space.get(name, (n, c * kh * kw, self.ho * self.wo), x)
+        self.inside = None
+        if xp is not x and xp.numel() < OWN_BUFFER:
+            # the key under which the Workspace files the padded role's frame (``framed``)
+            self.frame = (pad_role(name + ".pad", tuple(xp.shape)), x.dtype, x.device)
+            self.border = (tuple(xp.shape), padding)
+            self.inside = xp.as_strided(x.shape, xp.stride(), xp.storage_offset() + padding[0] * wp + padding[1])
+            self.generations = (workspace.generation, space.generation)
+
+    def valid(self, workspace, space):
+        return (self.generations == (workspace.generation, space.generation)
+                and workspace.frames.get(self.frame) == self.border)
 
 
 def forward(x, weight, bias, stride, padding, dilation, workspace, keeper=None, views=UNCACHED):

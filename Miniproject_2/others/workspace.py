@@ -23,10 +23,13 @@ class Workspace:
         self.frames = {}
         self.owned = WeakKeyDictionary()
         self.memo = {}
+        self.plans = {}
+        self.generation = 0  # counts the buffers replaced: views taken before a change may be stale
 
     def clear(self):
         """Release every buffer, the owners' (``of``) too (the next calls allocate afresh)."""
-        self.buffers, self.views, self.frames, self.owned, self.memo = {}, {}, {}, WeakKeyDictionary(), {}
+        self.buffers, self.views, self.frames, self.owned = {}, {}, {}, WeakKeyDictionary()
+        self.memo, self.plans, self.generation = {}, {}, self.generation + 1
 
     def of(self, owner):
         """Return the Workspace of ``owner`` (a layer): memory only it writes, kept from call to call (a fresh
@@ -49,6 +52,7 @@ class Workspace:
             flat = self.buffers.get(key)
             if flat is None or flat.numel() < count:
                 flat = self.buffers[key] = like.new_empty(count)
+                self.generation += 1
                 self.views = {k: v for k, v in self.views.items() if k[0] != key}  # views of the old buffer
             view = self.views[(key, shape)] = flat[:count].view(shape)
         return view

@@ -54,7 +54,6 @@ def assert_follows_moved_parameters(module, reference, x, params=("weight", "bia
     optimizer packing them into one buffer (``Tensor.set_``), then ``Module.to``; with an update in between, so
     that a stale view would read old values. The module must take input gradients.
     """
-    module.forward(x.float())
     module.backward(torch.ones_like(module.forward(x.float())))
     optimizer = SGD(module.param(), lr=0.5)
     assert optimizer._packed is not None

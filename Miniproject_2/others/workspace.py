@@ -60,7 +60,7 @@ class Workspace:
     def strided(self, name, shape, like, size, stride, offset):
         """Return ``get(name, shape, like).as_strided(size, stride, offset)``, cached with ``get``'s views (until
         the buffer grows), and without ``get``'s effect on ``framed``: read-only bookkeeping for a view of a
-        buffer the caller has just asked for (the inside of a padded tensor, its im2col windows)."""
+        buffer the caller has just asked for (the inside of a padded tensor, a folded kernel's phases)."""
         key = ((name, like.dtype, like.device), shape, size, stride, offset)
         view = self.views.get(key)
         if view is None:

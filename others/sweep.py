@@ -14,10 +14,14 @@ from pathlib import Path
 IMPL = re.compile(r"-(scratch|twin)\]$")
 
 
+def pytest(*args):
+    """The command line of a quiet pytest run in this interpreter, without the cache plugin."""
+    return [sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider"]
+
+
 def collect(root, env):
     """Return the node ids of every benchmark under ``root``/benchmarks, in pytest's order."""
-    done = subprocess.run([sys.executable, "-m", "pytest", "benchmarks", "--collect-only", "-q", "-p",
-                           "no:cacheprovider"], cwd=root, env=env, capture_output=True, text=True)
+    done = subprocess.run(pytest("benchmarks", "--collect-only"), cwd=root, env=env, capture_output=True, text=True)
     ids = [line for line in done.stdout.splitlines() if "::" in line]
     if done.returncode != 0 or not ids:
         raise RuntimeError(f"collecting the benchmarks failed:\n{done.stdout}{done.stderr}")
@@ -38,7 +42,7 @@ def configurations(node_ids, cuda):
     return list(groups.items())
 
 
-def run(root, groups, json_path, env, pytest_args=()):
+def run(root, groups, json_path, env):
     """Run each group in its own pytest process and write the merged JSON to ``json_path``.
 
     Raises RuntimeError naming the first configuration whose run failed.
@@ -48,9 +52,8 @@ def run(root, groups, json_path, env, pytest_args=()):
         for index, (label, nodes) in enumerate(groups):
             part = Path(scratch) / f"{index}.json"
             print(f"[{index + 1}/{len(groups)}] {label}", flush=True)
-            command = [sys.executable, "-m", "pytest", *nodes, "-q", "-p", "no:cacheprovider",
-                       f"--benchmark-json={part}", *pytest_args]
-            done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+            done = subprocess.run(pytest(*nodes, f"--benchmark-json={part}"), cwd=root, env=env, capture_output=True,
+                                  text=True)
             if done.returncode != 0:
                 raise RuntimeError(f"the benchmark {label} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
             if part.is_file():  # not written when every benchmark of the group was skipped

@@ -205,12 +205,13 @@ def scatter_phases(grad, scale, windows, y_shape, into=None):
     size = (grad.shape[2] // scale[0], grad.shape[3] // scale[1])
     if into is None or y_shape[0] * y_shape[1] * y_shape[2] * y_shape[3] >= OWN_BUFFER:
         out = grad.new_zeros(y_shape)
-        windowed(out, scale, windows, size).copy_(interleaved(grad, scale))
-        return out
-    out, ready = into.framed("phase_grad", y_shape, grad, windows)
-    if not ready:
-        out.zero_()
-    into.view_of(out, "phase_grad", lambda t: windowed(t, scale, windows, size)).copy_(interleaved(grad, scale))
+        phases = windowed(out, scale, windows, size)
+    else:
+        out, ready = into.framed("phase_grad", y_shape, grad, windows)
+        if not ready:
+            out.zero_()
+        phases = into.view_of(out, "phase_grad", lambda t: windowed(t, scale, windows, size))
+    phases.copy_(interleaved(grad, scale))
     return out
 
 

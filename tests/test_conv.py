@@ -7,7 +7,6 @@ import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 
 from Miniproject_2.others import Conv2d, conv_ops, reference, shifted
-from Miniproject_2.others.im2col import conv_output_size
 from oracle import (assert_backward_accumulates, assert_backward_refuses_inplace_change,
                     assert_follows_moved_parameters, check_module, grid_kernels_for_any_size, kept_columns_up_to)
 from strategies import conv_configs, dtypes, random_input
@@ -244,20 +243,6 @@ def test_forward_never_writes_into_the_parameters():
         conv.forward(torch.randn(shape))
         conv.backward(torch.randn((shape[0], 3, shape[2] - 2, shape[3] - 2)))
     assert torch.equal(conv.weight, weight) and torch.equal(conv.bias, bias)
-
-
-@settings(max_examples=60)
-@given(conv_configs(), st.integers(0, 2**31 - 1))
-def test_scatter_columns_equals_fold(config, seed):
-    """The strided-addition col2im used for large inputs against torch's fold."""
-    cfg, shape = config
-    geometry = (cfg["kernel_size"], cfg["stride"], cfg["padding"], cfg["dilation"])
-    ho, wo = (conv_output_size(size, k, s, p, d) for size, k, s, p, d in
-              zip(shape[2:], *geometry))
-    k = shape[1] * cfg["kernel_size"][0] * cfg["kernel_size"][1]
-    cols = random_input((shape[0], k, ho * wo), seed)
-    expected = F.fold(cols, shape[2:], cfg["kernel_size"], cfg["dilation"], cfg["padding"], cfg["stride"])
-    torch.testing.assert_close(conv_ops.scatter_columns(cols, shape, *geometry), expected, rtol=1e-12, atol=1e-12)
 
 
 def test_backward_refuses_an_input_modified_in_place_after_forward():

@@ -1,26 +1,23 @@
 """Fast convolution kernels: which one runs, and the im2col kernels for small or narrow layers.
 
-Same maths as ``reference.py``, arranged for speed. For large tensors with at least 8 channels per kernel tap
-(``shifted.worth_it``), a convolution and its two gradients are kh*kw GEMMs over shifted views of the input laid
-on a grid: ``shifted.py`` for stride 1, ``phases.py`` for strided convolutions. Otherwise (small batches, the
-3-channel image layers, the course's block test), im2col here:
+Same maths as ``reference.py``, arranged for speed. For very large tensors with at least 8 channels per kernel
+tap (``shifted.worth_it``: where im2col's columns would take hundreds of MiB), a convolution and its two gradients
+are kh*kw GEMMs over shifted views of the input laid on a grid: ``shifted.py`` for stride 1, ``phases.py`` for
+strided convolutions. Otherwise (every training step of the course network up to batch 256), im2col here:
 - columns are built per image, (N, C*kh*kw, Ho*Wo), by one strided copy into scratch memory; a batched GEMM
   gives the output directly in (N, O, Ho, Wo) layout, with no transposition. Small columns (``keeps``) are
   built in the layer's own memory and kept for the weight gradient; larger ones go to memory shared by all
   layers (``Workspace``) and are rebuilt for the weight gradient, so that only one layer's exist at a time;
 - for stride 1 and fewer output than input channels, the input gradient is the convolution of the output
   gradient with the flipped, transposed kernel (padding d*(k-1) - p), which builds columns of O*kh*kw rows
-  instead of scattering C*kh*kw rows back with fold; otherwise the columns W^T G are added back
-  onto the input grid tap by tap (``scatter_columns``), straight from the batched layout.
+  instead of scattering C*kh*kw rows back; otherwise the columns W^T G are summed back onto the input, straight
+  from the batched layout (``scatter.sum_columns``).
 """
-from torch.nn.functional import fold
-
-from . import phases, shifted
+from . import phases, scatter, shifted
 from .im2col import conv_output_size
 # SHARED and Workspace: used as conv_ops.*
 from .workspace import OWN_BUFFER, SHARED, UNCACHED, Workspace, pad_role, padded  # noqa: F401
 
-SMALL = 1 << 16  # below this many input values, fold's one call beats kh*kw strided additions
 # The forward pass's columns are kept for the weight gradient (saving a padding and an im2col copy) up to KEEP_SMALL
 # values, and up to KEEP values for layers with at most KEEP_OUT output channels (the U-Net's full-resolution layers
 # at batch 8: about 10 % of a step). With many outputs the copy is a small share of the layer's time (K*P values
@@ -191,12 +188,12 @@ def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace, view
 
     For stride 1 and padding <= dilation * (kernel - 1), dL/dx[c, y, x] = sum over o, i, j of
     dL/dout[o, y + p - d i, x + p - d j] W[o, c, i, j]: a convolution of dL/dout, padded by d (k - 1) - p,
-    with the kernel flipped in space and transposed in channels. Otherwise fold scatters W^T G back.
+    with the kernel flipped in space and transposed in channels. Otherwise W^T G is summed back (col2im).
     """
     (kh, kw), (dh, dw) = weight.shape[2:], dilation
     n, c, h, w = x_shape
     reach = (dh * (kh - 1), dw * (kw - 1))
-    # The convolution form builds O*kh*kw rows per input pixel, fold C*kh*kw per output pixel: take the smaller.
+    # The convolution form builds O*kh*kw rows per input pixel, col2im sums C*kh*kw per output pixel: the smaller.
     smaller = weight.shape[0] * h * w <= c * grad.shape[2] * grad.shape[3]
     flippable = stride == (1, 1) and padding[0] <= reach[0] and padding[1] <= reach[1]
     if flippable and shifted.applies(stride, weight.shape[0], grad.numel(), padding, reach):
@@ -212,30 +209,4 @@ def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace, view
     o = weight.shape[0]
     transposed = views.view_of(weight, f"transposed.{n}", lambda w: matrix(w).t().expand(n, -1, -1))
     grad_cols = transposed.bmm(grad.reshape(n, o, -1))
-    if n * c * h * w < SMALL:
-        return fold(grad_cols, (h, w), (kh, kw), dilation=dilation, padding=padding, stride=stride)
-    return scatter_columns(grad_cols, x_shape, (kh, kw), stride, padding, dilation)
-
-
-def scatter_columns(cols, shape, kernel, stride, padding, dilation):
-    """col2im by kh*kw strided additions (about twice as fast as fold here); returns a fresh tensor.
-
-    Kernel tap (i, j) of every output pixel read the padded input at (d_h i + s_h y, d_w j + s_w x), so its
-    column rows are added back onto that strided grid; the padding is cropped at the end.
-
-    Shape:
-        cols (N, C*kh*kw, Ho*Wo) -> (N, C, H, W)
-    """
-    n, c, h, w = shape
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
-    out = cols.new_zeros((n, c, h + 2 * ph, w + 2 * pw))
-    ho, wo = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    taps = cols.view(n, c, kh, kw, ho, wo)
-    o_n, o_c, o_y, o_x = out.stride()
-    t_n, t_c, t_i, t_j, t_y, t_x = taps.stride()
-    # as_strided views rather than slicing: at small sizes the cost of this loop is its number of operations.
-    for i in range(kh):
-        for j in range(kw):
-            onto = out.as_strided((n, c, ho, wo), (o_n, o_c, sh * o_y, sw * o_x), i * dh * o_y + j * dw * o_x)
-            onto.add_(taps.as_strided((n, c, ho, wo), (t_n, t_c, t_y, t_x), taps.storage_offset() + i * t_i + j * t_j))
-    return out.as_strided((n, c, h, w), out.stride(), ph * o_y + pw * o_x)
+    return scatter.sum_columns(grad_cols, x_shape, (kh, kw), stride, padding, dilation)

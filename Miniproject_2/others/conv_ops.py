@@ -205,8 +205,11 @@ def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace, view
         pad = (reach[0] - padding[0], reach[1] - padding[1])
         cols, _, _ = columns(grad, (kh, kw), (1, 1), pad, dilation, workspace, "grad_cols")
         return flipped.reshape(c, -1).expand(n, -1, -1).bmm(cols).view(n, c, h, w)
-    # bmm with the weight expanded over images, not matmul: matmul's broadcasting costs several more operations.
-    o = weight.shape[0]
+    # A batched GEMM with the weight expanded over images, not matmul: matmul's broadcasting costs several more
+    # operations. Its output goes to scratch memory (beta=0: overwritten, not read): as a fresh tensor it reached 59 MB
+    # at C = 100, batch 256, past glibc's largest mmap threshold, so every step faulted its pages in anew.
+    o, rows = weight.shape[0], c * kh * kw
     transposed = views.view_of(weight, f"transposed.{n}", lambda w: matrix(w).t().expand(n, -1, -1))
-    grad_cols = transposed.bmm(grad.reshape(n, o, -1))
+    grad_cols = workspace.get("grad_cols", (n, rows, grad.shape[2] * grad.shape[3]), grad)
+    grad_cols.baddbmm_(transposed, grad.reshape(n, o, -1), beta=0)
     return scatter.sum_columns(grad_cols, x_shape, (kh, kw), stride, padding, dilation)

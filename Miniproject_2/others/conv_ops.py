@@ -1,4 +1,4 @@
-"""Fast convolution kernels: which one runs, and the im2col kernels for small or narrow layers.
+"""Fast convolution kernels: which one runs, and the im2col kernels (every layer short of very large ones).
 
 Same maths as ``reference.py``, arranged for speed. For very large tensors with at least 8 channels per kernel
 tap (``shifted.worth_it``: where im2col's columns would take hundreds of MiB), a convolution and its two gradients

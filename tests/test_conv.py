@@ -156,7 +156,7 @@ def test_gradients_ignore_what_the_scratch_memory_held(stride, out_channels):
     g = torch.randn(out.shape, dtype=torch.float64)
     conv.zero_grad()
     grad_x = conv.backward(g)
-    expected, cols = reference.conv2d_forward(x, conv.weight, conv.bias, stride, (1, 1), (1, 1))
+    _, cols = reference.conv2d_forward(x, conv.weight, conv.bias, stride, (1, 1), (1, 1))
     ref_x, ref_w, _ = reference.conv2d_backward(g, cols, x.shape, conv.weight, stride, (1, 1), (1, 1))
     torch.testing.assert_close(grad_x, ref_x, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(conv.grad("weight"), ref_w, rtol=1e-12, atol=1e-12)

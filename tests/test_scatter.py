@@ -48,7 +48,8 @@ def test_sum_columns_picks_the_kernel_for_the_geometry_and_device(monkeypatch, s
     calls = []
     for name in ("scatter_columns", "scatter_indexed", "fold"):
         real = getattr(scatter, name)
-        monkeypatch.setattr(scatter, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k))
+        monkeypatch.setattr(scatter, name,
+                            lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k))
     shape, kernel, padding = (2, 3, 8, width), (3, 3), (1, 1)
     ho, wo = (conv_output_size(size, 3, s, 1, 1) for size, s in zip(shape[2:], stride))
     cols = torch.zeros((2, 27, ho * wo), device=device)

@@ -20,7 +20,7 @@ enough columns to be efficient, hence ``applies``. ``tap_gemms``, ``tap_weight_g
 # The kh*kw GEMMs per pass need enough rows (channels per tap) to run well. Since im2col's input gradient is summed
 # by ``scatter_add_`` (``scatter.py``), im2col has been the faster form on 2 CPU threads: course-network steps at
 # batch 256 took 12-21 % less time than with these kernels from 2^20 values on, U-Net inference on 100 32x32
-# images 16-19 % less, on 16 tiles of 192x192 625 against 873 ms (one tile: 38 against 33 ms, the grid ahead).
+# images 16-21 % less, on 16 tiles of 192x192 625 against 873 ms (one tile: 38 against 33 ms, the grid ahead).
 # What the grid saves is memory: a pass never holds the kh*kw times larger columns (those 16 tiles: 785 against
 # 1514 MiB), so these kernels take over where columns would reach hundreds of MiB.
 MIN_CHANNELS = 8

@@ -16,7 +16,7 @@ strided convolutions. Otherwise (every training step of the course network up to
 from . import phases, scatter, shifted
 from .im2col import conv_output_size
 # SHARED and Workspace: used as conv_ops.*
-from .workspace import OWN_BUFFER, SHARED, UNCACHED, Workspace, pad_role, padded  # noqa: F401
+from .workspace import SHARED, UNCACHED, Workspace, pad_role, padded  # noqa: F401
 
 # The forward pass's columns are kept for the weight gradient (saving a padding and an im2col copy) up to KEEP_SMALL
 # values, and up to KEEP values for layers with at most KEEP_OUT output channels (the U-Net's full-resolution layers
@@ -63,7 +63,7 @@ class ColumnPlan:
         (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
         xp = padded(x, padding, workspace, name + ".pad")
         n, c, hp, wp = xp.shape
-        self.ho, self.wo = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
+        self.ho, self.wo = conv_output_size(hp, kh, sh, 0, dh), conv_output_size(wp, kw, sw, 0, dw)
         st_n, st_c, st_h, st_w = xp.stride()
         size = (n, c, kh, kw, self.ho, self.wo)
         self.windows = xp.as_strided(size, (st_n, st_c, dh * st_h, dw * st_w, sh * st_h, sw * st_w),
@@ -72,9 +72,10 @@ class ColumnPlan:
         self.blocks.copy_(self.windows)
         self.cols = space.get(name, (n, c * kh * kw, self.ho * self.wo), x)
         self.inside = None
-        if xp is not x and xp.numel() < OWN_BUFFER:
+        role = pad_role(name + ".pad", tuple(xp.shape))
+        if xp is not x and role != name + ".pad":  # a buffer of its own for this shape, whose border stays zero
             # the key under which the Workspace files the padded role's frame (``framed``)
-            self.frame = (pad_role(name + ".pad", tuple(xp.shape)), x.dtype, x.device)
+            self.frame = (role, x.dtype, x.device)
             self.border = (tuple(xp.shape), padding)
             self.inside = xp.as_strided(x.shape, xp.stride(), xp.storage_offset() + padding[0] * wp + padding[1])
             self.generations = (workspace.generation, space.generation)

@@ -79,7 +79,7 @@ def fold_weight(weight, scale, padding, own=None):
     """
     (sh, sw), (o, c, kh, kw) = scale, weight.shape
     own = Workspace() if own is None else own
-    window = (phase_windows(sh, kh, padding[0])[0], phase_windows(sw, kw, padding[1])[0])
+    window = tuple(k2 for k2, _ in windows_of(scale, (kh, kw), padding))
     s = phase_taps(scale, (kh, kw), padding, weight)
     shape, size = (s.shape[0], o * c), window[0] * window[1]
     rows = own.get("fold.rows", shape, weight)

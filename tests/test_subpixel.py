@@ -61,10 +61,13 @@ def test_the_course_block_skips_the_zero_taps():
     assert compact.sum() == 4 * 5 * 4 * 9  # every tap of every phase lands in its window
 
 
+@pytest.mark.parametrize("indexed", [subpixel.INDEXED, 0])
 @pytest.mark.parametrize("scale, kernel, padding", GEOMETRIES)
-def test_one_strided_copy_equals_the_phase_by_phase_form(scale, kernel, padding):
-    """gather_phases / scatter_phases (one strided copy where the windows step evenly) against the plain loops,
-    with a non-contiguous output gradient as Concat hands it out."""
+def test_one_strided_copy_equals_the_phase_by_phase_form(scale, kernel, padding, indexed, monkeypatch):
+    """gather_phases (an indexed read, or one strided copy above INDEXED values per image, where the windows step
+    evenly) and scatter_phases (one strided copy) against the plain loops, with a non-contiguous output gradient
+    as Concat hands it out."""
+    monkeypatch.setattr(subpixel, "INDEXED", indexed)
     gen = torch.Generator().manual_seed(0)
     windows = tuple(subpixel.phase_windows(s, k, p) for s, k, p in zip(scale, kernel, padding))
     k2h, k2w = windows[0][0], windows[1][0]

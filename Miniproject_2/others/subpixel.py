@@ -10,7 +10,11 @@ channels and k2 x k2 kernels, each phase read from the output at its window's of
 """
 from functools import lru_cache
 
+from torch import arange
+
 from .workspace import OWN_BUFFER, Workspace
+
+INDEXED = 1 << 20  # up to this many output values per image, gather_phases reads along an index
 
 
 @lru_cache(maxsize=None)  # geometry of a layer, asked for at every pass
@@ -167,17 +171,35 @@ def windowed(y, scale, windows, size):
 def gather_phases(y, scale, windows, size):
     """Interleave the phases of the compact convolution's output into the upsampled output.
 
-    One strided copy when the windows step evenly (``window_steps``), else ``gather_each_phase``.
+    Where the windows step evenly (``window_steps``), one ``index_select`` per image along a cached index
+    (``gather_index``) up to INDEXED values per image, one strided copy above; else ``gather_each_phase``.
+    The strided copy's innermost loop runs over the sw phases of a row (2 values): at C = 48, batch 4, it took
+    35 us where the indexed read takes 16 (batch 256: 2.3 against 1.2 ms).
 
     Shape:
         y (N, sh*sw*O, H', W') -> (N, O, H*sh, W*sw), with out[:, :, a::sh, b::sw] = phase (a, b) shifted.
     """
     if window_steps(windows) is None:
         return gather_each_phase(y, scale, windows, size)
-    (sh, sw), (h, w) = scale, size
-    out = y.new_empty((y.shape[0], y.shape[1] // (sh * sw), h * sh, w * sw))
+    (sh, sw), (h, w), n = scale, size, y.shape[0]
+    shape = (n, y.shape[1] // (sh * sw), h * sh, w * sw)
+    if shape[1] * shape[2] * shape[3] <= INDEXED:
+        index = gather_index(tuple(y.shape[1:]), scale, windows, size, y.device)
+        return y.reshape(n, -1).index_select(1, index).view(shape)
+    out = y.new_empty(shape)
     interleaved(out, scale).copy_(windowed(y, scale, windows, size))
     return out
+
+
+@lru_cache(maxsize=16)  # a constant per geometry, at most 8 MB (INDEXED int64 values)
+def gather_index(y_shape, scale, windows, size, device):
+    """Return (O*H*sh*W*sw,) int64: where in one image's compact output (``y_shape``, without the batch) each
+    value of its upsampled output is read from, in the output's order."""
+    (sh, sw), (h, w) = scale, size
+    positions = arange(y_shape[0] * y_shape[1] * y_shape[2], device=device).view((1,) + y_shape)
+    index = positions.new_empty((1, y_shape[0] // (sh * sw), h * sh, w * sw))
+    interleaved(index, scale).copy_(windowed(positions, scale, windows, size))
+    return index.view(-1)
 
 
 def gather_each_phase(y, scale, windows, size):

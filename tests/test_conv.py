@@ -142,6 +142,28 @@ def test_fast_path_equals_the_reference(config, seed, keep):
         check_twice_against_the_reference(conv, shape, geometry, seed)
 
 
+# With at least as many outputs as rows of columns (9 * channels), the GEMMs run swapped: one image; a batched GEMM
+# then a sum; one GEMM over image-major copies; the shifted-view kernels (wide). Fewer: dL/dW transposed after.
+@pytest.mark.parametrize("batch, channels, out_channels, size, grid", [
+    (1, 1, 12, 6, False), (3, 1, 12, 9, False), (2, 1, 12, 2, False), (2, shifted.MIN_CHANNELS, 72, 5, True),
+    (2, 4, 5, 6, False)])
+def test_weight_gradient_transposed_is_the_transpose(batch, channels, out_channels, size, grid):
+    """``weight_grad(transposed=True)`` (what the fused upsampling asks for) on each of its paths."""
+    gen = torch.Generator().manual_seed(batch + channels)
+    x = torch.randn(batch, channels, size, size, generator=gen, dtype=torch.float64)
+    g = torch.randn(batch, out_channels, size, size, generator=gen, dtype=torch.float64)
+    geometry = ((1, 1), (1, 1), (1, 1))
+    with grid_kernels_for_any_size() if grid else contextlib.nullcontext():
+        workspace = conv_ops.Workspace()
+        plain = conv_ops.weight_grad(g, x, (3, 3), *geometry, workspace)
+        flipped = conv_ops.weight_grad(g, x, (3, 3), *geometry, workspace, transposed=True)
+        with pytest.raises(ValueError, match="into"):
+            conv_ops.weight_grad(g, x, (3, 3), *geometry, workspace, into=torch.zeros(out_channels, channels, 3, 3),
+                                 transposed=True)
+    assert flipped.shape == (channels * 9, out_channels)
+    torch.testing.assert_close(flipped, plain.reshape(out_channels, -1).t(), rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("stride, out_channels", [((2, 2), 5), ((1, 1), 7)])  # col2im input gradients
 def test_gradients_ignore_what_the_scratch_memory_held(stride, out_channels):
     """The input gradient's columns W^T G go to shared scratch memory by a GEMM that must overwrite it: NaN left

@@ -27,6 +27,12 @@ GEOMETRIES = [((2, 2), (3, 3), (1, 1)), ((3, 2), (5, 3), (2, 1)), ((2, 2), (1, 1
               ((3, 3), (3, 3), (1, 1)), ((4, 2), (3, 3), (1, 1))]
 
 
+def transposed(v):
+    """A gradient of the compact kernels (sh*sw*O, C, k2h, k2w) in the (C*k2h*k2w, sh*sw*O) layout that
+    ``unfold_weight_grad`` reads."""
+    return v.reshape(v.shape[0], -1).t().contiguous()
+
+
 def compact_forward(x, w, scale, padding):
     """The fused computation spelled out with torch's conv2d: fold into phase windows, convolve, gather."""
     compact, pad = subpixel.fold_weight(w, scale, padding)
@@ -47,7 +53,7 @@ def test_compact_convolution_equals_upsample_then_conv(geometry, seed):
     torch.testing.assert_close(fused, plain)
     # each adjoint satisfies <A u, v> = <u, A* v>
     v = torch.randn(compact.shape, generator=gen, dtype=torch.float64)
-    adjoint = subpixel.unfold_weight_grad(v, scale, padding, torch.zeros_like(w))
+    adjoint = subpixel.unfold_weight_grad(transposed(v), scale, padding, torch.zeros_like(w))
     torch.testing.assert_close((compact * v).sum(), (w * adjoint).sum())
     g = torch.randn(fused.shape, generator=gen, dtype=torch.float64)
     torch.testing.assert_close((fused * g).sum(), (y * subpixel.scatter_phases(g, scale, windows, y.shape)).sum())
@@ -97,15 +103,15 @@ def test_folding_and_unfolding_in_a_workspace_ignore_what_its_memory_held(scale,
     expected, pad = subpixel.fold_weight(w, scale, padding)
     v = torch.randn(expected.shape, generator=gen, dtype=torch.float64)
     start = torch.randn(w.shape, generator=gen, dtype=torch.float64)
-    adjoint = subpixel.unfold_weight_grad(v, scale, padding, start.clone())
+    adjoint = subpixel.unfold_weight_grad(transposed(v), scale, padding, start.clone())
     own = Workspace()
     subpixel.fold_weight(w, scale, padding, own)
-    subpixel.unfold_weight_grad(v, scale, padding, start.clone(), own)
+    subpixel.unfold_weight_grad(transposed(v), scale, padding, start.clone(), own)
     for flat in own.buffers.values():
         flat.fill_(float("nan"))
     compact, own_pad = subpixel.fold_weight(w, scale, padding, own)
     assert torch.equal(compact, expected) and own_pad == pad
-    torch.testing.assert_close(subpixel.unfold_weight_grad(v, scale, padding, start.clone(), own), adjoint,
+    torch.testing.assert_close(subpixel.unfold_weight_grad(transposed(v), scale, padding, start.clone(), own), adjoint,
                                rtol=0, atol=0)
 
 

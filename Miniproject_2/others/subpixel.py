@@ -51,20 +51,22 @@ def tap_matrix(scale, kernel, padding):
     return rows
 
 
-def phase_taps(scale, kernel, padding, like):
+def phase_taps(scale, kernel, padding, like, by_offset=False):
     """Return S (sh*sw*k2h*k2w, kh*kw): S[(a, b, t, u), (i, j)] = A_h[a k2h + t, i] A_w[b k2w + u, j], rows
-    ordered by phase, then window offset.
+    ordered by phase, then window offset (by window offset, then phase, when ``by_offset``).
 
-    Cached per geometry, dtype and device: the tensors are constants, and building one takes many tiny ops.
+    Cached per geometry, order, dtype and device: the tensors are constants, and building one takes many tiny ops.
     """
-    key = (scale, kernel, padding, like.dtype, like.device)
+    key = (scale, kernel, padding, like.dtype, like.device, by_offset)
     if key not in _PHASE_TAPS:
         (sh, sw), (kh, kw) = scale, kernel
         a_h, a_w = tap_matrix(sh, kh, padding[0]), tap_matrix(sw, kw, padding[1])
         kh2, kw2 = len(a_h) // sh, len(a_w) // sw
+        phases = [(a, b) for a in range(sh) for b in range(sw)]
+        offsets = [(t, u) for t in range(kh2) for u in range(kw2)]
+        rows = ([p + q for q in offsets for p in phases] if by_offset else [p + q for p in phases for q in offsets])
         _PHASE_TAPS[key] = like.new_tensor(
-            [[a_h[a * kh2 + t][i] * a_w[b * kw2 + u][j] for i in range(kh) for j in range(kw)]
-             for a in range(sh) for b in range(sw) for t in range(kh2) for u in range(kw2)])
+            [[a_h[a * kh2 + t][i] * a_w[b * kw2 + u][j] for i in range(kh) for j in range(kw)] for a, b, t, u in rows])
     return _PHASE_TAPS[key]
 
 
@@ -73,9 +75,11 @@ def fold_weight(weight, scale, padding, own=None):
     the padding of the low-resolution convolution.
 
     Phase (a, b)'s kernel is W'_ab[o, c] = A_h[a] w[o, c] A_w[b]^T (``tap_matrix``): the folded kernel restricted
-    to the window holding its non-zero taps. With w as (O*C, kh*kw), every phase's kernels are the rows of
-    S w^T (``phase_taps``): one GEMM whose long side is O*C, then one copy into the (phase, o, c, t, u) layout.
-    (One skinny GEMM per phase, w T_ab with O*C rows and k2h*k2w columns, took 2.7 times as long at C = 100.)
+    to the window holding its non-zero taps. For each input channel c, the kernels of every phase and output
+    are S w[:, c]^T (``phase_taps`` by offset, (k2h*k2w*sh*sw, kh*kw) times (kh*kw, O)): one batched GEMM over
+    channels, whose (c, t, u, a, b, o) output is the compact weight transposed, a (sh*sw*O, C*k2h*k2w) matrix
+    with unit stride down its columns, which the GEMMs of the convolution read as it is. At C = 100 this took
+    25 us where one GEMM over all O*C kernels then a copy into (a, b, o, c, t, u) order took 61.
 
     Args:
         own: the Workspace (the layer's own) holding the result and the steps on the way, reused from call to
@@ -83,38 +87,39 @@ def fold_weight(weight, scale, padding, own=None):
     """
     (sh, sw), (o, c, kh, kw) = scale, weight.shape
     own = Workspace() if own is None else own
-    window = tuple(k2 for k2, _ in windows_of(scale, (kh, kw), padding))
-    s = phase_taps(scale, (kh, kw), padding, weight)
-    shape, size = (s.shape[0], o * c), window[0] * window[1]
-    rows = own.get("fold.rows", shape, weight)
+    k2h, k2w = (k2 for k2, _ in windows_of(scale, (kh, kw), padding))
+    s = phase_taps(scale, (kh, kw), padding, weight, by_offset=True)
+    rows = s.shape[0]
+    by_channel = own.get("fold", (c, rows, o), weight)
     # beta=0: the GEMM overwrites the buffer without reading it (torch ignores its old values, NaN included).
-    rows.addmm_(s, own.view_of(weight, "fold.weight", lambda w: w.reshape(o * c, kh * kw).t()), beta=0)
-    by_phase = own.strided("fold.rows", shape, weight, (sh * sw, o * c, size), (size * o * c, 1, o * c), 0)
-    own.get("fold", (sh * sw, o * c, size), weight).copy_(by_phase)
-    compact = own.get("fold", (sh * sw * o, c) + window, weight)
+    by_channel.baddbmm_(own.view_of(s, "fold.taps", lambda t: t.expand(c, -1, -1)),
+                        own.view_of(weight, "fold.weight", lambda w: w.reshape(o, c, kh * kw).permute(1, 2, 0)),
+                        beta=0)
+    compact = own.strided("fold", (c, rows, o), weight, (sh * sw * o, c, k2h, k2w),
+                          (1, rows * o, k2w * sh * sw * o, sh * sw * o), 0)
     return compact, (taps(sh, kh, padding[0])[0], taps(sw, kw, padding[1])[0])
 
 
-def unfold_weight_grad(grad_compact, scale, padding, into, own=None):
-    """Add the adjoint of ``fold_weight`` to ``into`` (a contiguous gradient of the weight's shape) and return it:
-    dL/dw[o, c] = sum over phases of A_h[a]^T dL/dW'_ab[o, c] A_w[b], i.e. (dL/dw)^T += S^T G with G the compact
-    gradient laid out (phase, t, u) x (o, c).
+def unfold_weight_grad(grad_t, scale, padding, into, own=None):
+    """Add the adjoint of ``fold_weight`` to ``into`` (a contiguous gradient of the weight's shape) and return it,
+    given the compact kernels' gradient transposed, G^T (C*k2h*k2w, sh*sw*O), as ``conv_ops.weight_grad`` returns
+    it with ``transposed``.
 
-    S^T G goes to a (kh*kw, O*C) buffer, then is added to ``into`` transposed: at C = 100 the GEMM accumulating
-    straight into ``into``'s transposed view took 100-130 us, the GEMM and the addition 38 + 26 us (a GEMM whose
-    output rows are only kh*kw long runs badly). ``own``: as for ``fold_weight``.
+    dL/dw[o, c] = sum over phases of A_h[a]^T dL/dW'_ab[o, c] A_w[b], i.e. for each channel c,
+    (dL/dw[:, c])^T += S^T G^T_c, with S by offset (``phase_taps``) and G^T_c (k2h*k2w*sh*sw, O) channel c's
+    rows of G^T: one batched GEMM over channels into a (C, kh*kw, O) buffer, then one addition to ``into``
+    through a permuted view. At C = 100 this took 57 us, where G copied into (phase, t, u) x (o, c) order, one
+    GEMM over all O*C kernels and the addition took 96 (a GEMM adding straight into ``into``'s permuted view took
+    three times as long). ``own``: as for ``fold_weight``.
     """
-    (sh, sw), (o, c, kh, kw) = scale, into.shape
+    o, c, kh, kw = into.shape
     own = Workspace() if own is None else own
-    s = phase_taps(scale, (kh, kw), padding, grad_compact)
-    window = s.shape[0] // (sh * sw)
-    own.get("unfold.g", (sh * sw, window, o * c), grad_compact).copy_(
-        grad_compact.reshape(sh * sw, o * c, window).transpose(1, 2))
-    g = own.get("unfold.g", (s.shape[0], o * c), grad_compact)
-    product = own.get("unfold", (kh * kw, o * c), grad_compact)
-    product.addmm_(own.view_of(s, "unfold.taps", lambda t: t.t()), g, beta=0)
-    transposed = own.view_of(product, "unfold", lambda t: t.t())
-    own.view_of(into, "unfold.into", lambda t: t.view(o * c, kh * kw)).add_(transposed)
+    s = phase_taps(scale, (kh, kw), padding, grad_t, by_offset=True)
+    by_channel = own.get("unfold", (c, kh * kw, o), grad_t)
+    by_channel.baddbmm_(own.view_of(s, "unfold.taps", lambda t: t.t().expand(c, -1, -1)),
+                        grad_t.reshape(c, s.shape[0], o), beta=0)
+    permuted = own.view_of(by_channel, "unfold", lambda t: t.permute(2, 0, 1))
+    own.view_of(into, "unfold.into", lambda t: t.view(o, c, kh * kw)).add_(permuted)
     return into
 
 

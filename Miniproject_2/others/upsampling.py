@@ -111,8 +111,8 @@ class Upsampling(Module):
         """Back through the convolution, then the upsampling (through the folded convolution when fused).
 
         Fused: with G' the output gradient laid back on the compact convolution's grid (``scatter_phases``),
-        dL/dW' = sum over images of G' X^T, dL/dw its unfolding (``unfold_weight_grad``), and dL/dinput the
-        compact convolution's input gradient.
+        dL/dW' = sum over images of G' X^T (computed transposed, as X G'^T, the layout its unfolding reads),
+        dL/dw its unfolding (``unfold_weight_grad``), and dL/dinput the compact convolution's input gradient.
         """
         (fused,) = self.saved()
         if fused is None:
@@ -125,9 +125,9 @@ class Upsampling(Module):
         check_grad(self, gradwrtoutput, (n, conv.out_channels, h * scale[0], w * scale[1]))
         own = conv._own()
         g = subpixel.scatter_phases(gradwrtoutput, scale, windows, y_shape, own)
-        grad_compact = conv_ops.weight_grad(g, input, tuple(compact.shape[2:]), (1, 1), pad, (1, 1),
-                                            conv_ops.SHARED, cols, views=own)
-        subpixel.unfold_weight_grad(grad_compact, scale, conv.padding, conv._gradients["weight"], own)
+        grad_compact_t = conv_ops.weight_grad(g, input, tuple(compact.shape[2:]), (1, 1), pad, (1, 1),
+                                              conv_ops.SHARED, cols, views=own, transposed=True)
+        subpixel.unfold_weight_grad(grad_compact_t, scale, conv.padding, conv._gradients["weight"], own)
         if conv.bias is not None:
             conv._gradients["bias"] += gradwrtoutput.sum((0, 2, 3))
         if not self.needs_input_grad:

@@ -142,26 +142,34 @@ def test_fast_path_equals_the_reference(config, seed, keep):
         check_twice_against_the_reference(conv, shape, geometry, seed)
 
 
-# With at least as many outputs as rows of columns (9 * channels), the GEMMs run swapped: one image; a batched GEMM
-# then a sum; one GEMM over image-major copies; the shifted-view kernels (wide). Fewer: dL/dW transposed after.
+# One image; a batched GEMM then a sum (computed as X G^T with more outputs than rows of columns, 9 * channels);
+# one GEMM over image-major copies; the shifted-view kernels (wide).
 @pytest.mark.parametrize("batch, channels, out_channels, size, grid", [
-    (1, 1, 12, 6, False), (3, 1, 12, 9, False), (2, 1, 12, 2, False), (2, shifted.MIN_CHANNELS, 72, 5, True),
-    (2, 4, 5, 6, False)])
-def test_weight_gradient_transposed_is_the_transpose(batch, channels, out_channels, size, grid):
-    """``weight_grad(transposed=True)`` (what the fused upsampling asks for) on each of its paths."""
+    (1, 1, 12, 6, False), (1, 4, 5, 6, False), (3, 1, 12, 9, False), (3, 2, 5, 9, False), (2, 1, 12, 2, False),
+    (2, 9, 5, 2, False), (2, shifted.MIN_CHANNELS, 72, 5, True), (2, shifted.MIN_CHANNELS, 5, 5, True)])
+def test_weight_gradient_on_each_path_and_in_each_layout(batch, channels, out_channels, size, grid):
+    """``weight_grad`` against reference.py: returned, added to ``into``, and transposed (as the fused upsampling
+    asks for it)."""
     gen = torch.Generator().manual_seed(batch + channels)
     x = torch.randn(batch, channels, size, size, generator=gen, dtype=torch.float64)
     g = torch.randn(batch, out_channels, size, size, generator=gen, dtype=torch.float64)
+    weight = torch.randn(out_channels, channels, 3, 3, generator=gen, dtype=torch.float64)
     geometry = ((1, 1), (1, 1), (1, 1))
+    _, cols = reference.conv2d_forward(x, weight, None, *geometry)
+    _, expected, _ = reference.conv2d_backward(g, cols, x.shape, weight, *geometry)
+    start = torch.randn(weight.shape, generator=gen, dtype=torch.float64)
     with grid_kernels_for_any_size() if grid else contextlib.nullcontext():
         workspace = conv_ops.Workspace()
-        plain = conv_ops.weight_grad(g, x, (3, 3), *geometry, workspace)
+        returned = conv_ops.weight_grad(g, x, (3, 3), *geometry, workspace)
+        added = conv_ops.weight_grad(g, x, (3, 3), *geometry, workspace, into=start.clone())
         flipped = conv_ops.weight_grad(g, x, (3, 3), *geometry, workspace, transposed=True)
         with pytest.raises(ValueError, match="into"):
-            conv_ops.weight_grad(g, x, (3, 3), *geometry, workspace, into=torch.zeros(out_channels, channels, 3, 3),
-                                 transposed=True)
+            conv_ops.weight_grad(g, x, (3, 3), *geometry, workspace, into=start.clone(), transposed=True)
+    matrix = expected.reshape(out_channels, -1)
+    torch.testing.assert_close(returned.reshape(matrix.shape), matrix, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(added, start + expected, rtol=1e-12, atol=1e-12)
     assert flipped.shape == (channels * 9, out_channels)
-    torch.testing.assert_close(flipped, plain.reshape(out_channels, -1).t(), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(flipped, matrix.t(), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("stride, out_channels", [((2, 2), 5), ((1, 1), 7)])  # col2im input gradients
@@ -246,6 +254,29 @@ def test_planned_columns_equal_unfold_whatever_ran_before():
         assert cols.untyped_storage().data_ptr() == current.untyped_storage().data_ptr()
         assert (ho, wo) == ((shape[2] + 2 - 3) // 2 + 1, shape[3] + 4 - 3 + 1)
     assert planned >= 3  # some calls did reuse a plan
+
+
+def test_planned_columns_without_padding_follow_the_input():
+    """Without padding the windows are a view of the input itself: a plan kept for its shape must read each new
+    input, whatever its strides and storage offset, and move to a grown or cleared buffer."""
+    gen = torch.Generator().manual_seed(1)
+    space = conv_ops.Workspace()
+    shape = (2, 3, 6, 5)
+    inputs = [lambda: torch.randn(shape, generator=gen),
+              lambda: torch.randn(3, 3, 6, 5, generator=gen)[1:],  # the same strides, a storage offset
+              lambda: torch.randn(2, 3, 5, 6, generator=gen).transpose(2, 3)]  # other strides
+    planned = 0
+    for step, make in enumerate(inputs * 3):
+        if step == 4:
+            space.get("cols", (10 ** 4,), torch.empty(0))  # the buffer grows under the plan
+        if step == 7:
+            space.clear()
+        x = make()
+        before = len(space.plans)
+        cols, _, _ = conv_ops.columns(x, (2, 3), (1, 2), (0, 0), (1, 1), space, "cols")
+        planned += len(space.plans) == before
+        assert torch.equal(cols, F.unfold(x, (2, 3), stride=(1, 2)))
+    assert planned >= 3
 
 
 def test_which_columns_are_kept():

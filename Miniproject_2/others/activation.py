@@ -90,5 +90,5 @@ class Sigmoid(Activation):
         return out
 
     def _backward(self, grad, out):
-        # d sigmoid(x)/dx = s (1 - s).
-        return out.neg().add_(1).mul_(out).mul_(grad)
+        # d sigmoid(x)/dx = s (1 - s) = s - s * s: one addcmul, not neg, add and mul.
+        return out.addcmul(out, out, value=-1).mul_(grad)

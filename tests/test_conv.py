@@ -142,11 +142,12 @@ def test_fast_path_equals_the_reference(config, seed, keep):
         check_twice_against_the_reference(conv, shape, geometry, seed)
 
 
-# One image; a batched GEMM then a sum (computed as X G^T with more outputs than rows of columns, 9 * channels);
-# one GEMM over image-major copies; the shifted-view kernels (wide).
+# One image; a batched GEMM then a sum (computed as X G^T with more outputs than rows of columns, 9 * channels, or
+# as many when transposed); one GEMM over image-major copies; the shifted-view kernels (wide).
 @pytest.mark.parametrize("batch, channels, out_channels, size, grid", [
-    (1, 1, 12, 6, False), (1, 4, 5, 6, False), (3, 1, 12, 9, False), (3, 2, 5, 9, False), (2, 1, 12, 2, False),
-    (2, 9, 5, 2, False), (2, shifted.MIN_CHANNELS, 72, 5, True), (2, shifted.MIN_CHANNELS, 5, 5, True)])
+    (1, 1, 12, 6, False), (1, 4, 5, 6, False), (3, 1, 12, 9, False), (3, 1, 9, 9, False), (3, 2, 5, 9, False),
+    (2, 1, 12, 2, False), (2, 9, 5, 2, False), (2, shifted.MIN_CHANNELS, 72, 5, True),
+    (2, shifted.MIN_CHANNELS, 5, 5, True)])
 def test_weight_gradient_on_each_path_and_in_each_layout(batch, channels, out_channels, size, grid):
     """``weight_grad`` against reference.py: returned, added to ``into``, and transposed (as the fused upsampling
     asks for it)."""
@@ -170,6 +171,8 @@ def test_weight_gradient_on_each_path_and_in_each_layout(batch, channels, out_ch
     torch.testing.assert_close(added, start + expected, rtol=1e-12, atol=1e-12)
     assert flipped.shape == (channels * 9, out_channels)
     torch.testing.assert_close(flipped, matrix.t(), rtol=1e-12, atol=1e-12)
+    if not grid:  # computed in the layout asked for wherever the outputs are at least as many as the rows
+        assert flipped.is_contiguous() == (out_channels >= channels * 9)
 
 
 @pytest.mark.parametrize("stride, out_channels", [((2, 2), 5), ((1, 1), 7)])  # col2im input gradients

@@ -158,7 +158,7 @@ def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None
     needs G and X laid out image-major first (two copies, none for one image). Whichever moves less memory is
     used. MKL runs these GEMMs faster with the longer side of the product as its columns (at batch 16, 48 outputs
     and 27 rows of columns: 115 us for G X^T, 72 for X G^T; 12 outputs, 192 rows: 170 against 282 us), so the
-    product is computed that way round where no accumulating GEMM into ``into`` is given up for it.
+    product is computed that way round (``swapped``) where no accumulating GEMM into ``into`` is given up for it.
     """
     if transposed and into is not None:
         raise ValueError("weight_grad: into must be None when transposed is true")
@@ -176,7 +176,7 @@ def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None
         return product(grad.reshape(o, pixels), x_t, into, views, transposed)
     g = grad.reshape(n, o, pixels)
     if o * k <= pixels * (o + k):
-        swap = o > k
+        swap = swapped(o, k, transposed)
         value = cols.bmm(g.transpose(1, 2)) if swap else g.bmm(cols.transpose(1, 2))
         return oriented(value.sum(0), swap, into, transposed)
     # The image-major copies go to scratch memory that is free during a weight gradient (fresh tensors of this
@@ -192,20 +192,26 @@ def product(a, b, into=None, views=UNCACHED, transposed=False):
     """Return a b, or add it to ``into`` (contiguous, a.shape[0] * b.shape[1] values) in place and return ``into``;
     ``transposed``: return (a b)^T, computed as b^T a^T when that has the longer side as its columns."""
     if transposed:
-        return b.t().mm(a.t()) if a.shape[0] >= b.shape[1] else a.mm(b).t()
+        return b.t().mm(a.t()) if swapped(a.shape[0], b.shape[1], transposed) else a.mm(b).t()
     if into is None:
         return a.mm(b)
     views.view_of(into, "product", lambda t: t.view(a.shape[0], b.shape[1])).addmm_(a, b)
     return into
 
 
-def oriented(value, swapped, into=None, transposed=False):
-    """Return dL/dW given ``value``: dL/dW, or its transpose (K, O) when ``swapped``. As ``weight_grad`` returns
-    it: (K, O) when ``transposed``; else added to ``into`` (which is returned), or as it is when not ``swapped``."""
+def swapped(o, k, transposed):
+    """True when dL/dW of O outputs and K rows of columns is best computed as its transpose, (K, O): MKL runs the
+    GEMM faster with the longer side as the output's columns; on a tie, in the layout asked for (``transposed``)."""
+    return o > k or (o == k and transposed)
+
+
+def oriented(value, swap, into=None, transposed=False):
+    """Return dL/dW given ``value``: dL/dW, or its transpose (K, O) when ``swap``. As ``weight_grad`` returns
+    it: (K, O) when ``transposed``; else added to ``into`` (which is returned), or as it is when not ``swap``."""
     if transposed:
         matrix = value.reshape(value.shape[0], -1)
-        return matrix if swapped else matrix.t()
-    if swapped:
+        return matrix if swap else matrix.t()
+    if swap:
         value = value.t()
     if into is None:
         return value

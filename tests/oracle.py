@@ -128,10 +128,12 @@ def grid_kernels_for_any_size():
     """Let small tensors take the shifted-view kernels (shifted.py, phases.py), which run only on large ones."""
     saved = shifted.MIN_VALUES
     shifted.MIN_VALUES = 0
+    conv_ops.SHARED.clear()  # the layers' forward plans were decided under the old threshold
     try:
         yield
     finally:
         shifted.MIN_VALUES = saved
+        conv_ops.SHARED.clear()
 
 
 @contextmanager
@@ -139,7 +141,9 @@ def kept_columns_up_to(limit):
     """Keep forward columns for the weight gradient only up to ``limit`` values (0: always rebuild them)."""
     saved = conv_ops.KEEP, conv_ops.KEEP_SMALL
     conv_ops.KEEP, conv_ops.KEEP_SMALL = limit, min(limit, conv_ops.KEEP_SMALL)
+    conv_ops.SHARED.clear()  # the layers' forward plans were decided under the old thresholds
     try:
         yield
     finally:
         conv_ops.KEEP, conv_ops.KEEP_SMALL = saved
+        conv_ops.SHARED.clear()

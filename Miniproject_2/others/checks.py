@@ -3,6 +3,9 @@
 Every check raises ``TypeError`` (wrong kind of value) or ``ValueError`` (right kind, wrong value) with a
 message naming the argument, the value received and what was expected.
 """
+from torch import empty
+
+TENSOR = type(empty(0))
 
 
 def is_int(value):
@@ -64,8 +67,9 @@ def check_choice(name, value, choices):
 
 
 def is_tensor(value):
-    """True for a torch tensor, detected without importing torch.Tensor."""
-    return type(value).__module__.startswith("torch") and hasattr(value, "is_floating_point")
+    """True for a torch tensor, detected without importing torch.Tensor (a plain tensor's type first: asked
+    several times per layer and step)."""
+    return type(value) is TENSOR or (type(value).__module__.startswith("torch") and hasattr(value, "is_floating_point"))
 
 
 def check_input(owner, input, channels=None):

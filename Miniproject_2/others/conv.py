@@ -1,7 +1,7 @@
 """2-D convolution."""
 from . import conv_ops
 from .checks import check_choice, check_grad, check_input, check_int, check_like, check_unchanged, pair
-from .im2col import conv_output_size
+from .im2col import output_size
 from .init import uniform
 from .module import Module
 
@@ -58,8 +58,9 @@ class Conv2d(ConvBase):
         check_input(self, input, self.in_channels)
         check_like(self, "input", input, self.weight)
         self._output_size(*input.shape[2:])
+        own = self._own()
         out, cols = conv_ops.forward(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                                     conv_ops.SHARED, self._keeper(), self._own())
+                                     conv_ops.SHARED, self._keeper(own), own)
         self.save_for_backward(input, input._version, cols)
         return out
 
@@ -84,9 +85,9 @@ class Conv2d(ConvBase):
             return None
         return conv_ops.input_grad(gradwrtoutput, self.weight, shape, *geometry, conv_ops.SHARED, own)
 
-    def _keeper(self):
-        """Where ``forward`` keeps small im2col columns for ``backward``: in training mode, this layer's Workspace."""
-        return self._own() if self.training else None
+    def _keeper(self, own):
+        """Where ``forward`` keeps small im2col columns for ``backward``: in training mode, ``own`` (``_own()``)."""
+        return own if self.training else None
 
     def _own(self):
         """This layer's own Workspace: the kept columns (``_keeper``), cached views of the parameters."""
@@ -94,11 +95,12 @@ class Conv2d(ConvBase):
 
     def _output_size(self, h, w):
         """Return (Ho, Wo) for an input of height ``h`` and width ``w``, or raise if it is too small."""
-        (kh, kw), (ph, pw), (dh, dw) = self.kernel_size, self.padding, self.dilation
-        if h + 2 * ph < dh * (kh - 1) + 1 or w + 2 * pw < dw * (kw - 1) + 1:
+        size = output_size(h, w, self.kernel_size, self.stride, self.padding, self.dilation)
+        if size is None:
+            (kh, kw), (dh, dw) = self.kernel_size, self.dilation
             raise ValueError(f"{type(self).__name__}.forward: input of size {h}x{w} with padding {self.padding} "
                              f"is smaller than the dilated kernel {dh * (kh - 1) + 1}x{dw * (kw - 1) + 1}")
-        return (conv_output_size(h, kh, self.stride[0], ph, dh), conv_output_size(w, kw, self.stride[1], pw, dw))
+        return size
 
     def extra_repr(self):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "

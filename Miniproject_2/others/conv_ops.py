@@ -14,7 +14,7 @@ strided convolutions. Otherwise (every training step of the course network up to
   from the batched layout (``scatter.sum_columns``).
 """
 from . import phases, scatter, shifted
-from .im2col import conv_output_size
+from .im2col import conv_output_size, output_size
 # SHARED and Workspace: used as conv_ops.*
 from .workspace import SHARED, UNCACHED, Workspace, pad_role, padded  # noqa: F401
 
@@ -30,13 +30,20 @@ KEEP_OUT = 64
 
 def columns(x, kernel, stride, padding, dilation, workspace, name, into=None):
     """Return the im2col columns of every image, (N, C*kh*kw, Ho*Wo), in a reused buffer of ``workspace`` (of
-    ``into`` when given; the padding is always ``workspace``'s).
-
-    For small padded inputs, the views on the way (the padded buffer's inside, its windows, the columns) are kept
-    per input shape (``ColumnPlan``), so a call is the two copies: at batch 1 finding the views again took as long.
+    ``into`` when given; the padding is always ``workspace``'s), and (Ho, Wo).
 
     Shape:
         x (N, C, H, W) -> (N, C*kh*kw, Ho*Wo), rows ordered (c, i, j) like ``weight.view(O, -1)``.
+    """
+    plan = column_plan(x, kernel, stride, padding, dilation, workspace, name, into)
+    return plan.cols, plan.ho, plan.wo
+
+
+def column_plan(x, kernel, stride, padding, dilation, workspace, name, into=None):
+    """Build the columns of ``x`` as ``columns`` does; return their ``ColumnPlan``.
+
+    For small padded inputs, the views on the way (the padded buffer's inside, its windows, the columns) are kept
+    per input shape, so a call is the two copies: at batch 1 finding the views again took as long.
     """
     space = workspace if into is None else into
     key = (name, x.shape, x.dtype, x.device, kernel, stride, padding, dilation, workspace)
@@ -45,13 +52,9 @@ def columns(x, kernel, stride, padding, dilation, workspace, name, into=None):
         plan = ColumnPlan(x, kernel, stride, padding, dilation, workspace, name, space)
         if plan.kept:
             space.plans[key] = plan
-        return plan.cols, plan.ho, plan.wo
-    if plan.inside is None:
-        plan.blocks.copy_(x.as_strided(plan.blocks.shape, plan.steps, x.storage_offset()))
-    else:
-        plan.inside.copy_(x)
-        plan.blocks.copy_(plan.windows)
-    return plan.cols, plan.ho, plan.wo
+        return plan
+    plan.fill(x)
+    return plan
 
 
 class ColumnPlan:
@@ -72,7 +75,7 @@ class ColumnPlan:
         size = (n, c, kh, kw, self.ho, self.wo)
         self.steps = (st_n, st_c, dh * st_h, dw * st_w, sh * st_h, sw * st_w)
         windows = xp.as_strided(size, self.steps, xp.storage_offset())
-        self.blocks = space.get(name, size, x)
+        self.blocks, self.size = space.get(name, size, x), size
         self.blocks.copy_(windows)
         self.cols = space.get(name, (n, c * kh * kw, self.ho * self.wo), x)
         self.inside, self.x_stride = None, x.stride()
@@ -93,6 +96,14 @@ class ColumnPlan:
             return x.stride() == self.x_stride
         return workspace.frames.get(self.frame) == self.border
 
+    def fill(self, x):
+        """Build the columns of ``x`` (an input for which ``valid`` holds)."""
+        if self.inside is None:
+            self.blocks.copy_(x.as_strided(self.size, self.steps, x.storage_offset()))
+        else:
+            self.inside.copy_(x)
+            self.blocks.copy_(self.windows)
+
 
 def forward(x, weight, bias, stride, padding, dilation, workspace, keeper=None, views=UNCACHED):
     """Return ``(output, columns)``: the convolution of ``x``, which rounds like F.conv2d (the GEMM starts from
@@ -104,26 +115,78 @@ def forward(x, weight, bias, stride, padding, dilation, workspace, keeper=None, 
     Shape:
         x (N, C, H, W) -> output (N, O, Ho, Wo), columns (N, C*kh*kw, Ho*Wo)
     """
-    if shifted.applies(stride, x.shape[1], x.numel(), padding, shifted.reach_of(weight.shape[2:], dilation)):
+    if keeper is not None:
+        key = ("forward", x.shape, x.dtype, x.device, stride, padding, dilation)
+        plan = keeper.plans.get(key)
+        if plan is not None and plan.valid(x, weight, bias, workspace, keeper):
+            plan.columns.fill(x)
+            return plan.run(), plan.columns.cols
+    grid = grid_form(stride, x.shape[1], x.numel(), padding, weight.shape[2:], dilation)
+    if grid is shifted:
         return shifted.forward(x, weight, bias, padding, dilation, workspace), None
-    if phases.applies(stride, x.shape[1], x.numel()):
+    if grid is phases:
         return phases.forward(x, weight, bias, stride, padding, dilation, workspace), None
-    n, o = x.shape[0], weight.shape[0]
     kernel = tuple(weight.shape[2:])
-    if keeper is not None and not keeps(column_count(x.shape, kernel, stride, padding, dilation), o):
+    if keeper is not None and not keeps(column_count(x.shape, kernel, stride, padding, dilation), weight.shape[0]):
         keeper = None
-    cols, ho, wo = columns(x, kernel, stride, padding, dilation, workspace, "cols", keeper)
-    w2d = views.view_of(weight, "matrix", matrix)
-    if bias is None:
-        out = w2d.matmul(cols)
-    elif n == 1:  # one operation instead of four: at batch 1 their number, not their size, sets the time
-        matrix_cols = (workspace if keeper is None else keeper).get("cols", cols.shape[1:], x)
-        out = views.view_of(bias, "column", lambda b: b.view(o, 1)).addmm(w2d, matrix_cols)
-    else:
-        # A fresh copy, so the bias is never written; new_empty + copy_ costs a fraction of repeat at small sizes.
-        out = cols.new_empty((n, o, ho * wo)).copy_(bias.view(1, o, 1).expand(n, o, ho * wo))
-        out.baddbmm_(w2d.expand(n, -1, -1), cols)
-    return out.view(n, o, ho, wo), None if keeper is None else cols
+    columns_plan = column_plan(x, kernel, stride, padding, dilation, workspace, "cols", keeper)
+    plan = ForwardPlan(columns_plan, weight, bias, workspace if keeper is None else keeper, views)
+    if keeper is None:
+        return plan.run(), None
+    if columns_plan.kept:
+        keeper.plans[key] = plan
+    return plan.run(), columns_plan.cols
+
+
+class ForwardPlan:
+    """The GEMM of ``forward`` on the columns of a ``ColumnPlan``, with the views of weight and bias it reads.
+
+    Kept with small kept columns, per input shape, so that a pass is the column copies and the GEMM: at C = 16,
+    batch 1, deciding and finding the views again took about as long as the GEMM. Valid while the column plan
+    is and weight and bias are the tensors it was made for, on the same memory.
+    """
+
+    def __init__(self, columns, weight, bias, space, views):
+        n, k, pixels = columns.cols.shape
+        o = weight.shape[0]
+        self.columns, self.tensors = columns, (weight, bias, weight.data_ptr(), None if bias is None else bias.data_ptr())
+        self.shape, self.flat = (n, o, columns.ho, columns.wo), (n, o, pixels)
+        self.weight, self.bias = views.view_of(weight, "matrix", matrix), None
+        if bias is not None and n == 1:  # one addmm, not four operations: at batch 1 their number sets the time
+            self.bias = views.view_of(bias, "column", lambda b: b.view(o, 1))
+            self.matrix_cols = space.get("cols", (k, pixels), weight)
+        elif bias is not None:
+            self.weight, self.bias = self.weight.expand(n, -1, -1), bias.view(1, o, 1).expand(self.flat)
+
+    def valid(self, x, weight, bias, workspace, keeper):
+        same, same_bias, pointer, bias_pointer = self.tensors
+        return (weight is same and bias is same_bias and weight.data_ptr() == pointer
+                and (bias is None or bias.data_ptr() == bias_pointer) and self.columns.valid(workspace, keeper, x))
+
+    def run(self):
+        """Return the convolution of the columns as they are now (``ColumnPlan.fill``), a fresh tensor."""
+        cols = self.columns.cols
+        if self.bias is None:
+            out = self.weight.matmul(cols)
+        elif self.shape[0] == 1:
+            out = self.bias.addmm(self.weight, self.matrix_cols)
+        else:
+            # A fresh copy, so the bias is never written; new_empty + copy_ costs a fraction of repeat at small sizes.
+            out = cols.new_empty(self.flat).copy_(self.bias)
+            out.baddbmm_(self.weight, cols)
+        return out.view(self.shape)
+
+
+def grid_form(stride, channels, values, padding, kernel, dilation):
+    """Return the module whose grid kernels run a pass reading ``values`` values of ``channels`` channels per tap
+    (``shifted``: stride 1 and padding <= d(k - 1); ``phases``: strided), or None for im2col. One call where three
+    were: at batch 1 a Python call costs a fair share of a small tensor operation."""
+    if not shifted.worth_it(channels, values):
+        return None
+    if stride != (1, 1):
+        return phases
+    reach = shifted.reach_of(kernel, dilation)
+    return shifted if padding[0] <= reach[0] and padding[1] <= reach[1] else None
 
 
 def matrix(weight):
@@ -139,8 +202,8 @@ def keeps(values, out_channels):
 def column_count(x_shape, kernel, stride, padding, dilation):
     """Return how many values the im2col columns of an input of shape ``x_shape`` hold."""
     (n, c, h, w), (kh, kw) = x_shape, kernel
-    ho = conv_output_size(h, kh, stride[0], padding[0], dilation[0])
-    return n * c * kh * kw * ho * conv_output_size(w, kw, stride[1], padding[1], dilation[1])
+    ho, wo = output_size(h, w, kernel, stride, padding, dilation)
+    return n * c * kh * kw * ho * wo
 
 
 def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None, into=None, views=UNCACHED,
@@ -162,9 +225,10 @@ def weight_grad(grad, x, kernel, stride, padding, dilation, workspace, cols=None
     """
     if transposed and into is not None:
         raise ValueError("weight_grad: into must be None when transposed is true")
-    if shifted.applies(stride, x.shape[1], x.numel(), padding, shifted.reach_of(kernel, dilation)):
+    grid = None if cols is not None else grid_form(stride, x.shape[1], x.numel(), padding, kernel, dilation)
+    if grid is shifted:
         return oriented(shifted.weight_grad(grad, x, kernel, padding, dilation, workspace), False, into, transposed)
-    if phases.applies(stride, x.shape[1], x.numel()):
+    if grid is phases:
         value = phases.weight_grad(grad, x, kernel, stride, padding, dilation, workspace)
         return oriented(value, False, into, transposed)
     if cols is None:
@@ -228,15 +292,15 @@ def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace, view
     """
     (kh, kw), (dh, dw) = weight.shape[2:], dilation
     n, c, h, w = x_shape
+    grid = grid_form(stride, weight.shape[0], grad.numel(), padding, (kh, kw), dilation)
+    if grid is shifted:
+        return shifted.input_grad(grad, weight, padding, dilation, workspace)
+    if grid is phases:
+        return phases.input_grad(grad, weight, x_shape, stride, padding, dilation, workspace)
     reach = (dh * (kh - 1), dw * (kw - 1))
     # The convolution form builds O*kh*kw rows per input pixel, col2im sums C*kh*kw per output pixel: the smaller.
     smaller = weight.shape[0] * h * w <= c * grad.shape[2] * grad.shape[3]
-    flippable = stride == (1, 1) and padding[0] <= reach[0] and padding[1] <= reach[1]
-    if flippable and shifted.applies(stride, weight.shape[0], grad.numel(), padding, reach):
-        return shifted.input_grad(grad, weight, padding, dilation, workspace)
-    if phases.applies(stride, weight.shape[0], grad.numel()):
-        return phases.input_grad(grad, weight, x_shape, stride, padding, dilation, workspace)
-    if flippable and smaller:
+    if stride == (1, 1) and padding[0] <= reach[0] and padding[1] <= reach[1] and smaller:
         flipped = weight.flip(2, 3).transpose(0, 1)
         pad = (reach[0] - padding[0], reach[1] - padding[1])
         cols, _, _ = columns(grad, (kh, kw), (1, 1), pad, dilation, workspace, "grad_cols")
@@ -244,8 +308,10 @@ def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace, view
     # A batched GEMM with the weight expanded over images, not matmul: matmul's broadcasting costs several more
     # operations. Its output goes to scratch memory (beta=0: overwritten, not read): as a fresh tensor it reached 59 MB
     # at C = 100, batch 256, past glibc's largest mmap threshold, so every step faulted its pages in anew.
-    o, rows = weight.shape[0], c * kh * kw
+    o, rows, pixels = weight.shape[0], c * kh * kw, grad.shape[2] * grad.shape[3]
     transposed = views.view_of(weight, f"transposed.{n}", lambda w: matrix(w).t().expand(n, -1, -1))
-    grad_cols = workspace.get("grad_cols", (n, rows, grad.shape[2] * grad.shape[3]), grad)
+    grad_cols = workspace.get("grad_cols", (n, rows, pixels), grad)
     grad_cols.baddbmm_(transposed, grad.reshape(n, o, -1), beta=0)
-    return scatter.sum_columns(grad_cols, x_shape, (kh, kw), stride, padding, dilation)
+    # The same memory as (N*C, kh*kw*Ho*Wo) rows, a cached view where reshaping would cost an operation.
+    by_row = workspace.get("grad_cols", (n * c, kh * kw * pixels), grad)
+    return scatter.sum_columns(grad_cols, x_shape, (kh, kw), stride, padding, dilation, by_row)

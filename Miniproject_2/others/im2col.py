@@ -4,12 +4,25 @@ With ``cols = im2col(x)`` of shape (C*kh*kw, N*Ho*Wo), a convolution is ``weight
 The adjoint ``col2im`` sums every column entry back onto the input pixel it was read from; it is the
 gradient of im2col, and therefore also the forward pass of a transposed convolution.
 """
+from functools import lru_cache
+
 from torch.nn.functional import fold
 
 
 def conv_output_size(size, kernel, stride, padding, dilation):
     """Return the output length of a convolution along one dimension (PyTorch's formula)."""
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+@lru_cache(maxsize=256)
+def output_size(h, w, kernel, stride, padding, dilation):
+    """Return (Ho, Wo) for an (h, w) input, or None when the padded input is smaller than the dilated kernel.
+    Cached: the layers ask on every pass, and at batch 1 the arithmetic in Python costs a small operation's share.
+    """
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    if h + 2 * ph < dh * (kh - 1) + 1 or w + 2 * pw < dw * (kw - 1) + 1:
+        return None
+    return conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw)
 
 
 def pad2d(x, padding):

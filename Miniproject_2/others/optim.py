@@ -55,10 +55,11 @@ class Optimizer:
         self.state = [{} for _ in self.params]
         self._packed = pack(self.params)
         self._flat_state = {}
+        self._pointers = [tensor.data_ptr for pair in self.params for tensor in pair]  # bound: read twice a step
         self._addresses = self._current_addresses()
 
     def _current_addresses(self):
-        return [(p.data_ptr(), g.data_ptr()) for p, g in self.params]
+        return [pointer() for pointer in self._pointers]
 
     def _flat(self):
         """Return the packed (parameters, gradients), or None once any tensor has left them (then unpack)."""
@@ -80,7 +81,7 @@ class Optimizer:
 
     def state_dict(self):
         """Return the hyper-parameters and per-parameter state (tensors are references, not copies)."""
-        hidden = ("params", "state", "_packed", "_flat_state", "_addresses")
+        hidden = ("params", "state", "_packed", "_flat_state", "_pointers", "_addresses")
         return {"hyper": {k: v for k, v in vars(self).items() if k not in hidden},
                 "state": [dict(s) for s in self._state_per_parameter()]}
 

@@ -15,13 +15,8 @@ backward passes use the same grids:
 
 The valid outputs only read cells of their own image, so no padding is shared between images.
 """
-from .shifted import from_grid, output_grid, tap_gemms, tap_weight_gemms, worth_it
+from .shifted import from_grid, output_grid, tap_gemms, tap_weight_gemms
 from .workspace import padded
-
-
-def applies(stride, channels, values):
-    """True when the phase form runs: a stride above 1 and a tensor big enough for tap GEMMs (``worth_it``)."""
-    return stride != (1, 1) and worth_it(channels, values)
 
 
 def geometry(x_shape, kernel, stride, padding, dilation):

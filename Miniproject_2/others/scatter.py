@@ -16,11 +16,11 @@ SMALL = 1 << 16  # off the CPU, below this many input values fold's one call bea
 LONG_ROWS = 16  # at stride 1, from this image width on the strided additions beat the indexed scatter
 
 
-def sum_columns(cols, shape, kernel, stride, padding, dilation):
+def sum_columns(cols, shape, kernel, stride, padding, dilation, by_row=None):
     """Return col2im of ``cols`` by the kernel fastest for its geometry and device (see the module's timings).
 
     Off the CPU, fold or ``scatter_columns``: ``scatter_add_`` there adds with atomics, in no fixed order, so
-    results would change from run to run.
+    results would change from run to run. ``by_row``: ``cols`` viewed as (N*C, kh*kw*Ho*Wo), if the caller has it.
 
     Shape:
         cols (N, C*kh*kw, Ho*Wo) -> (N, C, H, W), possibly a view with strides of its own.
@@ -29,29 +29,35 @@ def sum_columns(cols, shape, kernel, stride, padding, dilation):
     if stride == (1, 1) and w >= LONG_ROWS:
         return scatter_columns(cols, shape, kernel, stride, padding, dilation)
     if cols.device.type == "cpu":
-        return scatter_indexed(cols, shape, kernel, stride, padding, dilation)
+        return scatter_indexed(cols, shape, kernel, stride, padding, dilation, by_row)
     if n * c * h * w < SMALL:
         return fold(cols, (h, w), kernel, dilation=dilation, padding=padding, stride=stride)
     return scatter_columns(cols, shape, kernel, stride, padding, dilation)
 
 
-def scatter_indexed(cols, shape, kernel, stride, padding, dilation):
+def scatter_indexed(cols, shape, kernel, stride, padding, dilation, by_row=None):
     """col2im as one ``scatter_add_`` per (image, channel) row: each column entry is added to the pixel it was
-    read from (``scatter_index``). Entries that read the zero padding go to one spare cell past the row's pixels,
-    dropped from the view returned. Returns a fresh tensor.
+    read from (``pixel_index``). Entries that read the zero padding go to one spare cell past the row's pixels,
+    dropped from the view returned. Returns a fresh tensor. ``by_row``: as for ``sum_columns``.
 
     Shape:
         cols (N, C*kh*kw, Ho*Wo) -> (N, C, H, W), rows H*W + 1 apart.
     """
     n, c, h, w = shape
-    index = scatter_index((h, w), kernel, stride, padding, dilation, cols.device)
+    index = scatter_index((h, w), kernel, stride, padding, dilation, cols.device, n * c)
     out = cols.new_zeros((n * c, h * w + 1))
-    out.scatter_add_(1, index.expand(n * c, -1), cols.reshape(n * c, -1))
+    out.scatter_add_(1, index, cols.reshape(n * c, -1) if by_row is None else by_row)
     return out.as_strided(shape, (c * (h * w + 1), h * w + 1, w, 1))
 
 
+@lru_cache(maxsize=32)
+def scatter_index(size, kernel, stride, padding, dilation, device, rows):
+    """Return ``pixel_index`` expanded to ``rows`` rows (a view), as ``scatter_add_`` reads it."""
+    return pixel_index(size, kernel, stride, padding, dilation, device).expand(rows, -1)
+
+
 @lru_cache(maxsize=32)  # a constant per geometry; images of many sizes (``bin/denoise``) should not pile up
-def scatter_index(size, kernel, stride, padding, dilation, device):
+def pixel_index(size, kernel, stride, padding, dilation, device):
     """Return (kh*kw*Ho*Wo,) int64: where im2col's entry (i, j, y, x) of one channel was read from, as
     y' * W + x' with y' = s_h y + d_h i - p_h (and x' alike), or H*W when (y', x') is in the padding."""
     (h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = size, kernel, stride, padding, dilation

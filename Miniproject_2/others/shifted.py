@@ -14,8 +14,8 @@ and every term is one GEMM whose right factor is a slice of X's columns: a view,
 
 The im2col form (``conv_ops``) copies every input value kh*kw times per pass; here each pass copies it once
 (onto the grid) and runs kh*kw GEMMs over the whole batch. Those GEMMs need enough channels per tap and
-enough columns to be efficient, hence ``applies``. ``tap_gemms``, ``tap_weight_gemms``, ``output_grid`` and
-``from_grid`` serve ``phases.py`` too.
+enough columns to be efficient, hence ``worth_it`` (``conv_ops.grid_form`` picks the kernels). ``tap_gemms``,
+``tap_weight_gemms``, ``output_grid`` and ``from_grid`` serve ``phases.py`` too.
 """
 # The kh*kw GEMMs per pass need enough rows (channels per tap) to run well. Since im2col's input gradient is summed
 # by ``scatter_add_`` (``scatter.py``), im2col has been the faster form on 2 CPU threads: course-network steps at
@@ -30,11 +30,6 @@ MIN_VALUES = 1 << 23  # values of the tensor laid on the grid (N*C*H*W); 3x3 col
 def worth_it(channels, values):
     """True when a tensor of ``values`` values with ``channels`` channels per tap is big enough for tap GEMMs."""
     return channels >= MIN_CHANNELS and values >= MIN_VALUES
-
-
-def applies(stride, channels, values, padding, reach):
-    """True when the shifted form runs: stride 1, ``worth_it``, padding <= d(k - 1)."""
-    return stride == (1, 1) and worth_it(channels, values) and padding[0] <= reach[0] and padding[1] <= reach[1]
 
 
 def reach_of(kernel, dilation):

@@ -93,7 +93,7 @@ class Upsampling(Module):
         compact, pad = subpixel.fold_weight(conv.weight, scale, conv.padding, own)
         windows = subpixel.windows_of(scale, conv.kernel_size, conv.padding)
         y, cols = conv_ops.forward(input, compact, self._repeated_bias(own), (1, 1), pad, (1, 1), conv_ops.SHARED,
-                                   conv._keeper(), own)
+                                   conv._keeper(own), own)
         self.save_for_backward((input, input._version, compact, pad, windows, tuple(y.shape), cols))
         return subpixel.gather_phases(y, scale, windows, tuple(input.shape[2:]))
 

@@ -116,9 +116,8 @@ def forward(x, weight, bias, stride, padding, dilation, workspace, keeper=None, 
         x (N, C, H, W) -> output (N, O, Ho, Wo), columns (N, C*kh*kw, Ho*Wo)
     """
     if keeper is not None:
-        key = ("forward", x.shape, x.dtype, x.device, stride, padding, dilation)
-        plan = keeper.plans.get(key)
-        if plan is not None and plan.valid(x, weight, bias, workspace, keeper):
+        plan = kept_plan(x, weight, bias, stride, padding, dilation, workspace, keeper)
+        if plan is not None:
             plan.columns.fill(x)
             return plan.run(), plan.columns.cols
     grid = grid_form(stride, x.shape[1], x.numel(), padding, weight.shape[2:], dilation)
@@ -134,8 +133,15 @@ def forward(x, weight, bias, stride, padding, dilation, workspace, keeper=None, 
     if keeper is None:
         return plan.run(), None
     if columns_plan.kept:
-        keeper.plans[key] = plan
+        keeper.plans[("forward", x.shape, x.dtype, x.device, stride, padding, dilation)] = plan
     return plan.run(), columns_plan.cols
+
+
+def kept_plan(x, weight, bias, stride, padding, dilation, workspace, keeper):
+    """Return the ``ForwardPlan`` ``forward`` kept in ``keeper`` for this input and geometry if still valid, else
+    None."""
+    plan = keeper.plans.get(("forward", x.shape, x.dtype, x.device, stride, padding, dilation))
+    return plan if plan is not None and plan.valid(x, weight, bias, workspace, keeper) else None
 
 
 class ForwardPlan:
@@ -163,8 +169,9 @@ class ForwardPlan:
         return (weight is same and bias is same_bias and weight.data_ptr() == pointer
                 and (bias is None or bias.data_ptr() == bias_pointer) and self.columns.valid(workspace, keeper, x))
 
-    def run(self):
-        """Return the convolution of the columns as they are now (``ColumnPlan.fill``), a fresh tensor."""
+    def run(self, shape=None):
+        """Return the convolution of the columns as they are now (``ColumnPlan.fill``), a fresh tensor, viewed as
+        ``shape`` if given, else as (N, O, Ho, Wo)."""
         cols = self.columns.cols
         if self.bias is None:
             out = self.weight.matmul(cols)
@@ -174,7 +181,7 @@ class ForwardPlan:
             # A fresh copy, so the bias is never written; new_empty + copy_ costs a fraction of repeat at small sizes.
             out = cols.new_empty(self.flat).copy_(self.bias)
             out.baddbmm_(self.weight, cols)
-        return out.view(self.shape)
+        return out.view(self.shape if shape is None else shape)
 
 
 def grid_form(stride, channels, values, padding, kernel, dilation):

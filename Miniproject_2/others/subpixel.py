@@ -87,19 +87,27 @@ def fold_weight(weight, scale, padding, own=None):
         own: the Workspace (the layer's own) holding the result and the steps on the way, reused from call to
             call; a fresh one when None.
     """
-    (sh, sw), (o, c, kh, kw) = scale, weight.shape
     own = Workspace() if own is None else own
+    out, s, w, compact, pad = fold_operands(weight, scale, padding, own)
+    # beta=0: the GEMM overwrites the buffer without reading it (torch ignores its old values, NaN included).
+    out.baddbmm_(s, w, beta=0)
+    return compact, pad
+
+
+def fold_operands(weight, scale, padding, own):
+    """Return what ``fold_weight`` computes with: ``(out, s, w, compact, pad)``, where ``out.baddbmm_(s, w,
+    beta=0)`` folds the kernels, ``compact`` is ``out`` viewed as the compact kernels and ``pad`` their padding
+    (views of ``own``'s memory and of ``weight``, cached there)."""
+    (sh, sw), (o, c, kh, kw) = scale, weight.shape
     k2h, k2w = (k2 for k2, _ in windows_of(scale, (kh, kw), padding))
     s = phase_taps(scale, (kh, kw), padding, weight, by_offset=True)
     rows = s.shape[0]
     by_channel = own.get("fold", (c, rows, o), weight)
-    # beta=0: the GEMM overwrites the buffer without reading it (torch ignores its old values, NaN included).
-    by_channel.baddbmm_(own.view_of(s, "fold.taps", lambda t: t.expand(c, -1, -1)),
-                        own.view_of(weight, "fold.weight", lambda w: w.reshape(o, c, kh * kw).permute(1, 2, 0)),
-                        beta=0)
     compact = own.strided("fold", (c, rows, o), weight, (sh * sw * o, c, k2h, k2w),
                           (1, rows * o, k2w * sh * sw * o, sh * sw * o), 0)
-    return compact, (taps(sh, kh, padding[0])[0], taps(sw, kw, padding[1])[0])
+    return (by_channel, own.view_of(s, "fold.taps", lambda t: t.expand(c, -1, -1)),
+            own.view_of(weight, "fold.weight", lambda w: w.reshape(o, c, kh * kw).permute(1, 2, 0)), compact,
+            (taps(sh, kh, padding[0])[0], taps(sw, kw, padding[1])[0]))
 
 
 def unfold_weight_grad(grad_t, scale, padding, into, own=None):
@@ -114,15 +122,23 @@ def unfold_weight_grad(grad_t, scale, padding, into, own=None):
     GEMM over all O*C kernels and the addition took 96 (a GEMM adding straight into ``into``'s permuted view took
     three times as long). ``own``: as for ``fold_weight``.
     """
-    o, c, kh, kw = into.shape
     own = Workspace() if own is None else own
-    s = phase_taps(scale, (kh, kw), padding, grad_t, by_offset=True)
-    by_channel = own.get("unfold", (c, kh * kw, o), grad_t)
-    by_channel.baddbmm_(own.view_of(s, "unfold.taps", lambda t: t.t().expand(c, -1, -1)),
-                        grad_t.reshape(c, s.shape[0], o), beta=0)
-    permuted = own.view_of(by_channel, "unfold", lambda t: t.permute(2, 0, 1))
-    own.view_of(into, "unfold.into", lambda t: t.view(o, c, kh * kw)).add_(permuted)
+    out, s, rows, into_view, permuted = unfold_operands(scale, padding, into, own, grad_t)
+    out.baddbmm_(s, grad_t.reshape(rows), beta=0)
+    into_view.add_(permuted)
     return into
+
+
+def unfold_operands(scale, padding, into, own, like):
+    """Return what ``unfold_weight_grad`` computes with: ``(out, s, rows, into_view, permuted)``, where
+    ``out.baddbmm_(s, grad_t.reshape(rows), beta=0)`` then ``into_view.add_(permuted)`` add the unfolded gradient
+    (views of ``own``'s memory and of ``into``, cached there; ``like``: the dtype and device of the buffer)."""
+    o, c, kh, kw = into.shape
+    s = phase_taps(scale, (kh, kw), padding, like, by_offset=True)
+    by_channel = own.get("unfold", (c, kh * kw, o), like)
+    return (by_channel, own.view_of(s, "unfold.taps", lambda t: t.t().expand(c, -1, -1)), (c, s.shape[0], o),
+            own.view_of(into, "unfold.into", lambda t: t.view(o, c, kh * kw)),
+            own.view_of(by_channel, "unfold", lambda t: t.permute(2, 0, 1)))
 
 
 @lru_cache(maxsize=None)
@@ -190,12 +206,20 @@ def gather_phases(y, scale, windows, size):
         return gather_each_phase(y, scale, windows, size)
     (sh, sw), (h, w), n = scale, size, y.shape[0]
     shape = (n, y.shape[1] // (sh * sw), h * sh, w * sw)
-    if shape[1] * shape[2] * shape[3] <= INDEXED:
-        index = gather_index(tuple(y.shape[1:]), scale, windows, size, y.device)
+    index = phase_index(tuple(y.shape[1:]), scale, windows, size, y.device)
+    if index is not None:
         return y.reshape(n, -1).index_select(1, index).view(shape)
     out = y.new_empty(shape)
     interleaved(out, scale).copy_(windowed(y, scale, windows, size))
     return out
+
+
+def phase_index(y_shape, scale, windows, size, device):
+    """Return the index ``gather_phases`` reads one image's compact output along (``gather_index``), or None where
+    it copies instead (more than INDEXED values per image, or windows that do not step evenly)."""
+    if window_steps(windows) is None or y_shape[0] * size[0] * size[1] > INDEXED:
+        return None
+    return gather_index(y_shape, scale, windows, size, device)
 
 
 @lru_cache(maxsize=16)  # a constant per geometry, at most 512 KiB (INDEXED int64 values)
@@ -236,12 +260,18 @@ def scatter_phases(grad, scale, windows, y_shape, into=None):
         out = grad.new_zeros(y_shape)
         phases = windowed(out, scale, windows, size)
     else:
-        out, ready = into.framed("phase_grad", y_shape, grad, windows)
-        if not ready:
-            out.zero_()
-        phases = into.view_of(out, "phase_grad", lambda t: windowed(t, scale, windows, size))
+        out, phases = phase_grid(scale, windows, y_shape, size, into, grad)
     phases.copy_(interleaved(grad, scale))
     return out
+
+
+def phase_grid(scale, windows, y_shape, size, into, like):
+    """Return ``(grid, phases)``: ``scatter_phases``'s grid in ``into``'s memory, zero outside the windows, and
+    its windows (``windowed``), both cached in ``into``."""
+    out, ready = into.framed("phase_grad", y_shape, like, windows)
+    if not ready:
+        out.zero_()
+    return out, into.view_of(out, "phase_grad", lambda t: windowed(t, scale, windows, size))
 
 
 def scatter_each_phase(grad, scale, windows, y_shape):

@@ -2,6 +2,7 @@
 from . import conv_ops, subpixel
 from .checks import check_grad, check_input, check_like, check_unchanged, pair
 from .conv import Conv2d
+from .fused import FusedPlan
 from .module import Module
 
 
@@ -59,6 +60,8 @@ class Upsampling(Module):
         ``weight`` and ``bias`` are the convolution's.
     """
 
+    _plan = None  # the fused forward pass planned for the last input signature (``fused.FusedPlan``)
+
     def __init__(self, in_channels, out_channels, kernel_size, scale_factor=2, stride=1, padding=0, bias=True):
         super().__init__()
         self.upsample = NearestUpsampling(scale_factor)
@@ -83,6 +86,9 @@ class Upsampling(Module):
         Fused, each phase (a, b) of the output, out[:, :, a::sh, b::sw], is a window of one convolution of the
         input with the per-phase compact kernels (``subpixel.fold_weight``).
         """
+        plan = self._plan
+        if plan is not None and plan.valid(input, self):
+            return plan.forward(input, self)
         check_input(self, input, self.conv.in_channels)
         conv, scale = self.conv, self.upsample.scale_factor
         if not subpixel.supported(scale, conv.kernel_size, conv.stride, conv.padding, conv.dilation):
@@ -92,20 +98,33 @@ class Upsampling(Module):
         own = conv._own()
         compact, pad = subpixel.fold_weight(conv.weight, scale, conv.padding, own)
         windows = subpixel.windows_of(scale, conv.kernel_size, conv.padding)
-        y, cols = conv_ops.forward(input, compact, self._repeated_bias(own), (1, 1), pad, (1, 1), conv_ops.SHARED,
-                                   conv._keeper(own), own)
-        self.save_for_backward((input, input._version, compact, pad, windows, tuple(y.shape), cols))
+        bias = self._repeated_bias(own)
+        y, cols = conv_ops.forward(input, compact, bias, (1, 1), pad, (1, 1), conv_ops.SHARED, conv._keeper(own), own)
+        kept = None if cols is None else conv_ops.kept_plan(input, compact, bias, (1, 1), pad, (1, 1),
+                                                            conv_ops.SHARED, own)
+        object.__setattr__(self, "_plan", None if kept is None else FusedPlan(self, input, kept, own))
+        self.save_for_backward((input, input._version, compact, pad, windows, tuple(y.shape), cols, self._plan))
         return subpixel.gather_phases(y, scale, windows, tuple(input.shape[2:]))
 
     def _repeated_bias(self, own):
         """Return the bias repeated for every phase (the compact convolution's), in ``own``'s memory, or None."""
+        operands = self._bias_operands(own)
+        if operands is None:
+            return None
+        repeated, source, flat = operands
+        repeated.copy_(source)
+        return flat
+
+    def _bias_operands(self, own):
+        """Return ``(repeated, source, flat)``: ``repeated.copy_(source)`` repeats the bias for every phase into
+        ``own``'s memory, which ``flat`` views as the compact convolution's bias; None without a bias."""
         bias = self.conv.bias
         if bias is None:
             return None
         phases = self.upsample.scale_factor[0] * self.upsample.scale_factor[1]
         repeated = own.get("fold.bias", (phases, bias.shape[0]), bias)
-        repeated.copy_(own.view_of(bias, "fold.bias", lambda b: b.view(1, -1).expand(phases, -1)))
-        return own.get("fold.bias", (phases * bias.shape[0],), bias)
+        source = own.view_of(bias, "fold.bias", lambda b: b.view(1, -1).expand(phases, -1))
+        return repeated, source, own.get("fold.bias", (phases * bias.shape[0],), bias)
 
     def backward(self, gradwrtoutput):
         """Back through the convolution, then the upsampling (through the folded convolution when fused).
@@ -118,8 +137,10 @@ class Upsampling(Module):
         if fused is None:
             grad = self.conv.backward(gradwrtoutput)
             return None if grad is None else self.upsample.backward(grad)
-        input, version, compact, pad, windows, y_shape, cols = fused
+        input, version, compact, pad, windows, y_shape, cols, plan = fused
         check_unchanged(self, input, version)
+        if plan is not None and plan.backward_valid(gradwrtoutput, self):
+            return plan.backward(gradwrtoutput, self, input)
         conv, scale = self.conv, self.upsample.scale_factor
         shape = n, _, h, w = tuple(input.shape)
         check_grad(self, gradwrtoutput, (n, conv.out_channels, h * scale[0], w * scale[1]))

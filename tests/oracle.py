@@ -147,3 +147,52 @@ def kept_columns_up_to(limit):
     finally:
         conv_ops.KEEP, conv_ops.KEEP_SMALL = saved
         conv_ops.SHARED.clear()
+
+
+@contextmanager
+def planned(plan, enabled, monkeypatch):
+    """Run with the plans of class ``plan`` (``fused.FusedPlan``, ``conv_plan.ConvPlan``) as they are, or with
+    every one refused (the general path throughout)."""
+    if not enabled:
+        monkeypatch.setattr(plan, "valid", lambda *args: False)
+        monkeypatch.setattr(plan, "backward_valid", lambda *args: False)
+    conv_ops.SHARED.clear()
+    try:
+        yield
+    finally:
+        monkeypatch.undo()
+        conv_ops.SHARED.clear()
+
+
+def trajectory(make_block, shape, events, dtype, needs_input_grad):
+    """Train ``make_block()`` through ``events`` with SGD and return every output, input gradient and parameter.
+
+    Events: a batch size (one training step on random images of ``shape`` (C, H, W)), "eval" (a pass in eval
+    mode), "scribble" (NaN over all scratch memory), "to" (the parameters moved to another dtype and back).
+    """
+    torch.manual_seed(0)
+    block = make_block().to(dtype).requires_input_grad_(needs_input_grad)
+    optimizer = SGD(block.param(), lr=0.1, momentum=0.5)
+    generator = torch.Generator().manual_seed(1)
+    seen = []
+    for event in events:
+        if event == "eval":
+            block.eval()
+            seen.append(block.forward(torch.randn((2,) + shape, generator=generator, dtype=dtype)))
+            block.train()
+            continue
+        if event == "scribble":  # NaN over the scratch memory, which pops every zero border the plans rely on
+            for workspace in (conv_ops.SHARED, getattr(block, "conv", block)._own()):
+                for (role, _, _), flat in workspace.buffers.items():
+                    workspace.get(role, (flat.numel(),), flat).fill_(float("nan"))
+            continue
+        if event == "to":
+            block.to(torch.float64 if dtype == torch.float32 else torch.float32).to(dtype)
+            continue
+        x = torch.randn((event,) + shape, generator=generator, dtype=dtype)
+        optimizer.zero_grad()
+        out = block.forward(x)
+        grad_in = block.backward(torch.randn(out.shape, generator=generator, dtype=dtype))
+        optimizer.step()
+        seen += [out] + ([grad_in] if needs_input_grad else []) + [p.clone() for p, _ in block.param()]
+    return seen

@@ -1,58 +1,17 @@
 """The planned passes of the fused upsampling block (fused.py) against its general path, which they replace."""
-import contextlib
-
 import pytest
 import torch
 
-from Miniproject_2.others import SGD, Upsampling, conv_ops, subpixel
+from Miniproject_2.others import Upsampling, subpixel
 from Miniproject_2.others.fused import FusedPlan
-
-
-@contextlib.contextmanager
-def plans(enabled, monkeypatch):
-    """Run with the block's plans as they are, or with every plan refused (the general path throughout)."""
-    if not enabled:
-        monkeypatch.setattr(FusedPlan, "valid", lambda *args: False)
-        monkeypatch.setattr(FusedPlan, "backward_valid", lambda *args: False)
-    conv_ops.SHARED.clear()
-    try:
-        yield
-    finally:
-        monkeypatch.undo()
-        conv_ops.SHARED.clear()
-
-
-def trajectory(events, bias, dtype, needs_input_grad):
-    """Train one block through ``events`` with SGD and return every output, input gradient and parameter."""
-    torch.manual_seed(0)
-    block = Upsampling(3, 4, 3, padding=1, bias=bias).to(dtype).requires_input_grad_(needs_input_grad)
-    optimizer = SGD(block.param(), lr=0.1, momentum=0.5)
-    generator = torch.Generator().manual_seed(1)
-    seen = []
-    for event in events:
-        if event == "eval":
-            block.eval()
-            seen.append(block.forward(torch.randn(2, 3, 5, 4, generator=generator, dtype=dtype)))
-            block.train()
-            continue
-        if event == "scribble":  # NaN over the scratch memory, which pops every zero border the plans rely on
-            for workspace in (conv_ops.SHARED, block.conv._own()):
-                for (role, _, _), flat in workspace.buffers.items():
-                    workspace.get(role, (flat.numel(),), flat).fill_(float("nan"))
-            continue
-        if event == "to":
-            block.to(torch.float64 if dtype == torch.float32 else torch.float32).to(dtype)
-            continue
-        x = torch.randn(event, 3, 5, 4, generator=generator, dtype=dtype)
-        optimizer.zero_grad()
-        out = block.forward(x)
-        grad_in = block.backward(torch.randn(out.shape, generator=generator, dtype=dtype))
-        optimizer.step()
-        seen += [out] + ([grad_in] if needs_input_grad else []) + [p.clone() for p, _ in block.param()]
-    return seen
+from oracle import planned, trajectory
 
 
 EVENTS = [1, 1, 1, 2, 2, 1, "eval", 1, 1, "scribble", 1, 1, "to", 1, 2, 1]
+
+
+def block(bias):
+    return Upsampling(3, 4, 3, padding=1, bias=bias)
 
 
 @pytest.mark.parametrize("bias", [True, False])
@@ -61,10 +20,10 @@ EVENTS = [1, 1, 1, 2, 2, 1, "eval", 1, 1, "scribble", 1, 1, "to", 1, 2, 1]
 def test_planned_passes_equal_the_general_path_bit_for_bit(bias, dtype, needs_input_grad, monkeypatch):
     """Same operations on the same values: outputs, input gradients and parameters agree exactly at every step,
     through batch changes, an eval pass, scribbled scratch memory and parameters moved by ``to``."""
-    with plans(False, monkeypatch):
-        expected = trajectory(EVENTS, bias, dtype, needs_input_grad)
-    with plans(True, monkeypatch):
-        got = trajectory(EVENTS, bias, dtype, needs_input_grad)
+    with planned(FusedPlan, False, monkeypatch):
+        expected = trajectory(lambda: block(bias), (3, 5, 4), EVENTS, dtype, needs_input_grad)
+    with planned(FusedPlan, True, monkeypatch):
+        got = trajectory(lambda: block(bias), (3, 5, 4), EVENTS, dtype, needs_input_grad)
     assert len(got) == len(expected)
     for step, (a, b) in enumerate(zip(got, expected)):
         assert a.dtype == b.dtype and torch.equal(a, b), step

@@ -1,6 +1,7 @@
 """2-D convolution."""
 from . import conv_ops
 from .checks import check_choice, check_grad, check_input, check_int, check_like, check_unchanged, pair
+from .conv_plan import ConvPlan
 from .im2col import output_size
 from .init import uniform
 from .module import Module
@@ -47,6 +48,8 @@ class Conv2d(ConvBase):
         weight: (out_channels, in_channels, kh, kw); bias: (out_channels,).
     """
 
+    _plan = None  # the forward pass planned for the last input signature (``conv_plan.ConvPlan``)
+
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__()
@@ -55,13 +58,19 @@ class Conv2d(ConvBase):
 
     def forward(self, input):
         """Convolve ``input`` (N, in_channels, H, W) and return (N, out_channels, Ho, Wo)."""
+        plan = self._plan
+        if plan is not None and plan.valid(input, self):
+            return plan.forward(input, self)
         check_input(self, input, self.in_channels)
         check_like(self, "input", input, self.weight)
         self._output_size(*input.shape[2:])
         own = self._own()
-        out, cols = conv_ops.forward(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                                     conv_ops.SHARED, self._keeper(own), own)
-        self.save_for_backward(input, input._version, cols)
+        geometry = (self.stride, self.padding, self.dilation)
+        out, cols = conv_ops.forward(input, self.weight, self.bias, *geometry, conv_ops.SHARED, self._keeper(own), own)
+        kept = None if cols is None else conv_ops.kept_plan(input, self.weight, self.bias, *geometry,
+                                                            conv_ops.SHARED, own)
+        object.__setattr__(self, "_plan", None if kept is None else ConvPlan(self, input, kept, own))
+        self.save_for_backward(input, input._version, cols, self._plan)
         return out
 
     def backward(self, gradwrtoutput):
@@ -70,15 +79,18 @@ class Conv2d(ConvBase):
         dL/dW = sum over images of G X^T (G = dL/dout as (O, Ho*Wo), X the columns), dL/db = G summed over
         images and pixels, and dL/dinput by ``conv_ops.input_grad`` (see ``reference.py`` for the plain form).
         """
-        input, version, cols = self.saved()
+        input, version, cols, plan = self.saved()
         check_unchanged(self, input, version)
         shape = tuple(input.shape)
-        ho, wo = self._output_size(shape[2], shape[3])
-        check_grad(self, gradwrtoutput, (shape[0], self.out_channels, ho, wo))
         geometry = (self.stride, self.padding, self.dilation)
         own = self._own()
-        conv_ops.weight_grad(gradwrtoutput, input, self.kernel_size, *geometry, conv_ops.SHARED, cols,
-                             into=self._gradients["weight"], views=own)
+        if plan is not None and plan.backward_valid(gradwrtoutput, self):
+            plan.weight_grad(gradwrtoutput)
+        else:
+            ho, wo = self._output_size(shape[2], shape[3])
+            check_grad(self, gradwrtoutput, (shape[0], self.out_channels, ho, wo))
+            conv_ops.weight_grad(gradwrtoutput, input, self.kernel_size, *geometry, conv_ops.SHARED, cols,
+                                 into=self._gradients["weight"], views=own)
         if self.bias is not None:
             self._gradients["bias"] += gradwrtoutput.sum((0, 2, 3))
         if not self.needs_input_grad:

@@ -155,7 +155,8 @@ class ForwardPlan:
     def __init__(self, columns, weight, bias, space, views):
         n, k, pixels = columns.cols.shape
         o = weight.shape[0]
-        self.columns, self.tensors = columns, (weight, bias, weight.data_ptr(), None if bias is None else bias.data_ptr())
+        self.columns = columns
+        self.tensors = (weight, bias, weight.data_ptr(), None if bias is None else bias.data_ptr())
         self.shape, self.flat = (n, o, columns.ho, columns.wo), (n, o, pixels)
         self.weight, self.bias = views.view_of(weight, "matrix", matrix), None
         if bias is not None and n == 1:  # one addmm, not four operations: at batch 1 their number sets the time

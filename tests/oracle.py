@@ -150,12 +150,13 @@ def kept_columns_up_to(limit):
 
 
 @contextmanager
-def planned(plan, enabled, monkeypatch):
-    """Run with the plans of class ``plan`` (``fused.FusedPlan``, ``conv_plan.ConvPlan``) as they are, or with
-    every one refused (the general path throughout)."""
-    if not enabled:
-        monkeypatch.setattr(plan, "valid", lambda *args: False)
-        monkeypatch.setattr(plan, "backward_valid", lambda *args: False)
+def planned(plans, enabled, monkeypatch):
+    """Run with the plans of the classes ``plans`` (``fused.FusedPlan``, ``conv_plan.ConvPlan``,
+    ``conv_ops.InputGradPlan``, ...) as they are, or with every one refused (planned afresh at every call)."""
+    for plan in plans if not enabled else ():
+        for name in ("valid", "backward_valid"):
+            if hasattr(plan, name):
+                monkeypatch.setattr(plan, name, lambda *args: False)
     conv_ops.SHARED.clear()
     try:
         yield

@@ -7,21 +7,24 @@ from Miniproject_2.others.conv_plan import ConvPlan
 from oracle import planned, trajectory
 
 EVENTS = [1, 1, 1, 2, 2, 1, "eval", 1, 1, "scribble", 1, 1, "to", 1, 3, 1]
+PLANS = (ConvPlan, conv_ops.ForwardPlan, conv_ops.InputGradPlan)
 LAYERS = [dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=3, padding=1), dict(kernel_size=2),
           dict(kernel_size=(3, 1), stride=(1, 2), padding=(0, 1), dilation=(2, 1))]
 
 
 @pytest.mark.parametrize("geometry", LAYERS)
+@pytest.mark.parametrize("out_channels", [5, 2])  # the input gradient by col2im, and (2) by the flipped kernel
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("needs_input_grad", [True, False])
-def test_planned_passes_equal_the_general_path_bit_for_bit(geometry, bias, dtype, needs_input_grad, monkeypatch):
+def test_planned_passes_equal_the_general_path_bit_for_bit(geometry, out_channels, bias, dtype, needs_input_grad,
+                                                           monkeypatch):
     """Outputs, input gradients and parameters agree exactly at every step, through batch changes, an eval pass,
     scribbled scratch memory and parameters moved by ``to``."""
-    make = lambda: Conv2d(3, 5, bias=bias, **geometry)
-    with planned(ConvPlan, False, monkeypatch):
+    make = lambda: Conv2d(3, out_channels, bias=bias, **geometry)
+    with planned(PLANS, False, monkeypatch):
         expected = trajectory(make, (3, 7, 6), EVENTS, dtype, needs_input_grad)
-    with planned(ConvPlan, True, monkeypatch):
+    with planned(PLANS, True, monkeypatch):
         got = trajectory(make, (3, 7, 6), EVENTS, dtype, needs_input_grad)
     assert len(got) == len(expected)
     for step, (a, b) in enumerate(zip(got, expected)):

@@ -2,12 +2,13 @@
 import pytest
 import torch
 
-from Miniproject_2.others import Upsampling, subpixel
+from Miniproject_2.others import Upsampling, conv_ops, subpixel
 from Miniproject_2.others.fused import FusedPlan
 from oracle import planned, trajectory
 
 
 EVENTS = [1, 1, 1, 2, 2, 1, "eval", 1, 1, "scribble", 1, 1, "to", 1, 2, 1]
+PLANS = (FusedPlan, conv_ops.ForwardPlan, conv_ops.InputGradPlan)
 
 
 def block(bias):
@@ -20,9 +21,9 @@ def block(bias):
 def test_planned_passes_equal_the_general_path_bit_for_bit(bias, dtype, needs_input_grad, monkeypatch):
     """Same operations on the same values: outputs, input gradients and parameters agree exactly at every step,
     through batch changes, an eval pass, scribbled scratch memory and parameters moved by ``to``."""
-    with planned(FusedPlan, False, monkeypatch):
+    with planned(PLANS, False, monkeypatch):
         expected = trajectory(lambda: block(bias), (3, 5, 4), EVENTS, dtype, needs_input_grad)
-    with planned(FusedPlan, True, monkeypatch):
+    with planned(PLANS, True, monkeypatch):
         got = trajectory(lambda: block(bias), (3, 5, 4), EVENTS, dtype, needs_input_grad)
     assert len(got) == len(expected)
     for step, (a, b) in enumerate(zip(got, expected)):

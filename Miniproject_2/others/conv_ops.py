@@ -292,34 +292,72 @@ def oriented(value, swap, into=None, transposed=False):
 
 
 def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace, views=UNCACHED):
-    """Return dL/dx of a convolution from dL/dout (``views``: as for ``forward``).
+    """Return dL/dx of a convolution from dL/dout (``views``: as for ``forward``; given a layer's own Workspace,
+    the im2col forms are planned there per gradient shape, ``InputGradPlan``).
 
     For stride 1 and padding <= dilation * (kernel - 1), dL/dx[c, y, x] = sum over o, i, j of
     dL/dout[o, y + p - d i, x + p - d j] W[o, c, i, j]: a convolution of dL/dout, padded by d (k - 1) - p,
     with the kernel flipped in space and transposed in channels. Otherwise W^T G is summed back (col2im).
     """
-    (kh, kw), (dh, dw) = weight.shape[2:], dilation
-    n, c, h, w = x_shape
-    grid = grid_form(stride, weight.shape[0], grad.numel(), padding, (kh, kw), dilation)
+    plans = None if views is UNCACHED else views.plans
+    key = ("input_grad", grad.shape, grad.dtype, grad.device, x_shape, stride, padding, dilation)
+    plan = None if plans is None else plans.get(key)
+    if plan is not None and plan.valid(grad, weight, workspace):
+        return plan.run(grad, weight)
+    grid = grid_form(stride, weight.shape[0], grad.numel(), padding, weight.shape[2:], dilation)
     if grid is shifted:
         return shifted.input_grad(grad, weight, padding, dilation, workspace)
     if grid is phases:
         return phases.input_grad(grad, weight, x_shape, stride, padding, dilation, workspace)
-    reach = (dh * (kh - 1), dw * (kw - 1))
-    # The convolution form builds O*kh*kw rows per input pixel, col2im sums C*kh*kw per output pixel: the smaller.
-    smaller = weight.shape[0] * h * w <= c * grad.shape[2] * grad.shape[3]
-    if stride == (1, 1) and padding[0] <= reach[0] and padding[1] <= reach[1] and smaller:
-        flipped = weight.flip(2, 3).transpose(0, 1)
-        pad = (reach[0] - padding[0], reach[1] - padding[1])
-        cols, _, _ = columns(grad, (kh, kw), (1, 1), pad, dilation, workspace, "grad_cols")
-        return flipped.reshape(c, -1).expand(n, -1, -1).bmm(cols).view(n, c, h, w)
-    # A batched GEMM with the weight expanded over images, not matmul: matmul's broadcasting costs several more
-    # operations. Its output goes to scratch memory (beta=0: overwritten, not read): as a fresh tensor it reached 59 MB
-    # at C = 100, batch 256, past glibc's largest mmap threshold, so every step faulted its pages in anew.
-    o, rows, pixels = weight.shape[0], c * kh * kw, grad.shape[2] * grad.shape[3]
-    transposed = views.view_of(weight, f"transposed.{n}", lambda w: matrix(w).t().expand(n, -1, -1))
-    grad_cols = workspace.get("grad_cols", (n, rows, pixels), grad)
-    grad_cols.baddbmm_(transposed, grad.reshape(n, o, -1), beta=0)
-    # The same memory as (N*C, kh*kw*Ho*Wo) rows, a cached view where reshaping would cost an operation.
-    by_row = workspace.get("grad_cols", (n * c, kh * kw * pixels), grad)
-    return scatter.sum_columns(grad_cols, x_shape, (kh, kw), stride, padding, dilation, by_row)
+    plan = InputGradPlan(grad, weight, x_shape, stride, padding, dilation, workspace, views)
+    if plans is not None and plan.kept:
+        plans[key] = plan
+    return plan.run(grad, weight)
+
+
+class InputGradPlan:
+    """``input_grad`` on im2col for one gradient shape and geometry: which form runs, and what it reads.
+
+    The flipped-kernel convolution keeps its column plan (the kernel is flipped at every call: its values change
+    from step to step); col2im keeps the views of W^T, of the scratch columns and the scatter index. Valid while
+    the weight is the tensor it was made for, on the same memory, and the shared scratch memory was not replaced.
+    """
+
+    def __init__(self, grad, weight, x_shape, stride, padding, dilation, workspace, views):
+        (kh, kw), (dh, dw), (n, c, h, w) = weight.shape[2:], dilation, x_shape
+        o, pixels = weight.shape[0], grad.shape[2] * grad.shape[3]
+        self.tensors = (weight, weight.data_ptr(), workspace.generation)
+        self.shape, reach = x_shape, (dh * (kh - 1), dw * (kw - 1))
+        # The convolution form builds O*kh*kw rows per input pixel, col2im sums C*kh*kw per output pixel: the
+        # smaller.
+        self.flipped = (stride == (1, 1) and padding[0] <= reach[0] and padding[1] <= reach[1]
+                        and o * h * w <= c * pixels)
+        if self.flipped:
+            pad = (reach[0] - padding[0], reach[1] - padding[1])
+            self.columns = column_plan(grad, (kh, kw), (1, 1), pad, dilation, workspace, "grad_cols")
+            self.kept = self.columns.kept
+            return
+        # A batched GEMM with the weight expanded over images, not matmul: matmul's broadcasting costs several more
+        # operations. Its output goes to scratch memory (beta=0: overwritten, not read): as a fresh tensor it
+        # reached 59 MB at C = 100, batch 256, past glibc's largest mmap threshold, so every step faulted its pages
+        # in anew. The same memory as (N*C, kh*kw*Ho*Wo) rows: a view from the Workspace, not a reshape.
+        self.transposed = views.view_of(weight, f"transposed.{n}", lambda w: matrix(w).t().expand(n, -1, -1))
+        self.grad_cols = workspace.get("grad_cols", (n, c * kh * kw, pixels), grad)
+        self.by_row = workspace.get("grad_cols", (n * c, kh * kw * pixels), grad)
+        self.geometry, self.rows, self.kept = ((kh, kw), stride, padding, dilation), (n, o, pixels), True
+
+    def valid(self, grad, weight, workspace):
+        same, pointer, generation = self.tensors
+        return (weight is same and weight.data_ptr() == pointer and workspace.generation == generation
+                and (not self.flipped or self.columns.valid(workspace, workspace, grad)))
+
+    def run(self, grad, weight):
+        """Return dL/dx for ``grad`` (the columns are built here: ``valid`` must hold, or the plan be fresh)."""
+        n, c, h, w = self.shape
+        if self.flipped:
+            if self.columns.kept:  # a fresh plan has built them already
+                self.columns.fill(grad)
+            flipped = weight.flip(2, 3).transpose(0, 1).reshape(c, -1)
+            return flipped.expand(n, -1, -1).bmm(self.columns.cols).view(n, c, h, w)
+        self.grad_cols.baddbmm_(self.transposed, grad.reshape(self.rows), beta=0)
+        return scatter.sum_columns(self.grad_cols, self.shape, *self.geometry, self.by_row)

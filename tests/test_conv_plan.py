@@ -1,4 +1,7 @@
 """The planned passes of Conv2d (conv_plan.py) against its general path, which they replace."""
+import gc
+import weakref
+
 import pytest
 import torch
 
@@ -52,3 +55,18 @@ def test_the_second_pass_of_a_shape_runs_the_plan(monkeypatch):
     for _ in range(2):
         conv.backward(torch.ones_like(conv.forward(x2)))
     assert calls[-2:] == ["weight_grad", "weight_grad"]  # planned forward passes; above batch 1 the general gradient
+
+
+def test_clear_releases_what_the_plans_hold():
+    """Workspace.clear (as Model does after training) must free the scratch memory the plans' views read."""
+    torch.manual_seed(0)
+    conv = Conv2d(3, 4, 3, stride=2, padding=1)
+    x = torch.randn(1, 3, 8, 8)
+    for _ in range(3):
+        conv.backward(torch.ones_like(conv.forward(x)))
+    buffers = [weakref.ref(flat) for flat in conv._own().buffers.values()]
+    buffers += [weakref.ref(flat) for flat in conv_ops.SHARED.buffers.values()]
+    conv.eval()  # drops the saved context, which holds the kept columns
+    conv_ops.SHARED.clear()
+    gc.collect()
+    assert buffers and all(buffer() is None for buffer in buffers)

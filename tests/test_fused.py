@@ -1,8 +1,11 @@
 """The planned passes of the fused upsampling block (fused.py) against its general path, which they replace."""
+import gc
+import weakref
+
 import pytest
 import torch
 
-from Miniproject_2.others import Upsampling, conv_ops, subpixel
+from Miniproject_2.others import Upsampling, conv_ops, fused, subpixel
 from Miniproject_2.others.fused import FusedPlan
 from oracle import planned, trajectory
 
@@ -52,15 +55,24 @@ def test_the_second_pass_of_a_shape_runs_the_plan(monkeypatch):
 
 def test_a_large_grid_plans_the_forward_pass_only(monkeypatch):
     """Phase grids of OWN_BUFFER values or more are fresh tensors in the general path: not planned."""
-    monkeypatch.setattr(fused_module(), "OWN_BUFFER", 1)
+    monkeypatch.setattr(fused, "OWN_BUFFER", 1)
     torch.manual_seed(0)
     block = Upsampling(3, 4, 3, padding=1)
     x = torch.randn(1, 3, 5, 4)
     for _ in range(2):
         block.backward(torch.ones_like(block.forward(x)))
-    assert block._plan is not None and block._plan.backward_operands is False
+    assert block.conv._own().plans["Upsampling"].backward_operands is False
 
 
-def fused_module():
-    from Miniproject_2.others import fused
-    return fused
+def test_clear_releases_what_the_plans_hold():
+    """Workspace.clear (as Model does after training) must free the scratch memory the plans' views read."""
+    torch.manual_seed(0)
+    block = Upsampling(3, 4, 3, padding=1)
+    x = torch.randn(1, 3, 5, 4)
+    for _ in range(3):
+        block.backward(torch.ones_like(block.forward(x)))
+    buffers = [weakref.ref(flat) for flat in block.conv._own().buffers.values()]
+    block.eval()  # drops the saved context, which holds the kept columns
+    conv_ops.SHARED.clear()
+    gc.collect()
+    assert buffers and all(buffer() is None for buffer in buffers)

@@ -48,8 +48,6 @@ class Conv2d(ConvBase):
         weight: (out_channels, in_channels, kh, kw); bias: (out_channels,).
     """
 
-    _plan = None  # the forward pass planned for the last input signature (``conv_plan.ConvPlan``)
-
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__()
@@ -58,19 +56,20 @@ class Conv2d(ConvBase):
 
     def forward(self, input):
         """Convolve ``input`` (N, in_channels, H, W) and return (N, out_channels, Ho, Wo)."""
-        plan = self._plan
+        own = self._own()
+        plan = own.plans.get("Conv2d")
         if plan is not None and plan.valid(input, self):
             return plan.forward(input, self)
         check_input(self, input, self.in_channels)
         check_like(self, "input", input, self.weight)
         self._output_size(*input.shape[2:])
-        own = self._own()
         geometry = (self.stride, self.padding, self.dilation)
         out, cols = conv_ops.forward(input, self.weight, self.bias, *geometry, conv_ops.SHARED, self._keeper(own), own)
         kept = None if cols is None else conv_ops.kept_plan(input, self.weight, self.bias, *geometry,
                                                             conv_ops.SHARED, own)
-        object.__setattr__(self, "_plan", None if kept is None else ConvPlan(self, input, kept, own))
-        self.save_for_backward(input, input._version, cols, self._plan)
+        # Kept in the layer's Workspace, so that Workspace.clear releases the memory its views hold.
+        plan = own.plans["Conv2d"] = None if kept is None else ConvPlan(self, input, kept, own)
+        self.save_for_backward(input, input._version, cols, plan)
         return out
 
     def backward(self, gradwrtoutput):

@@ -60,8 +60,6 @@ class Upsampling(Module):
         ``weight`` and ``bias`` are the convolution's.
     """
 
-    _plan = None  # the fused forward pass planned for the last input signature (``fused.FusedPlan``)
-
     def __init__(self, in_channels, out_channels, kernel_size, scale_factor=2, stride=1, padding=0, bias=True):
         super().__init__()
         self.upsample = NearestUpsampling(scale_factor)
@@ -86,7 +84,8 @@ class Upsampling(Module):
         Fused, each phase (a, b) of the output, out[:, :, a::sh, b::sw], is a window of one convolution of the
         input with the per-phase compact kernels (``subpixel.fold_weight``).
         """
-        plan = self._plan
+        own = self.conv._own()
+        plan = own.plans.get("Upsampling")
         if plan is not None and plan.valid(input, self):
             return plan.forward(input, self)
         check_input(self, input, self.conv.in_channels)
@@ -95,15 +94,15 @@ class Upsampling(Module):
             self.save_for_backward(None)
             return conv.forward(self.upsample.forward(input))
         check_like(self, "input", input, conv.weight)
-        own = conv._own()
         compact, pad = subpixel.fold_weight(conv.weight, scale, conv.padding, own)
         windows = subpixel.windows_of(scale, conv.kernel_size, conv.padding)
         bias = self._repeated_bias(own)
         y, cols = conv_ops.forward(input, compact, bias, (1, 1), pad, (1, 1), conv_ops.SHARED, conv._keeper(own), own)
         kept = None if cols is None else conv_ops.kept_plan(input, compact, bias, (1, 1), pad, (1, 1),
                                                             conv_ops.SHARED, own)
-        object.__setattr__(self, "_plan", None if kept is None else FusedPlan(self, input, kept, own))
-        self.save_for_backward((input, input._version, compact, pad, windows, tuple(y.shape), cols, self._plan))
+        # Kept in the layer's Workspace, so that Workspace.clear releases the memory its views hold.
+        plan = own.plans["Upsampling"] = None if kept is None else FusedPlan(self, input, kept, own)
+        self.save_for_backward((input, input._version, compact, pad, windows, tuple(y.shape), cols, plan))
         return subpixel.gather_phases(y, scale, windows, tuple(input.shape[2:]))
 
     def _repeated_bias(self, own):

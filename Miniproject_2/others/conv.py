@@ -58,7 +58,7 @@ class Conv2d(ConvBase):
         """Convolve ``input`` (N, in_channels, H, W) and return (N, out_channels, Ho, Wo)."""
         own = self._own()
         plan = own.plans.get("Conv2d")
-        if plan is not None and plan.valid(input, self):
+        if plan is not None and plan.valid(input, self, own):
             return plan.forward(input, self)
         check_input(self, input, self.in_channels)
         check_like(self, "input", input, self.weight)
@@ -83,7 +83,7 @@ class Conv2d(ConvBase):
         shape = tuple(input.shape)
         geometry = (self.stride, self.padding, self.dilation)
         own = self._own()
-        if plan is not None and plan.backward_valid(gradwrtoutput, self):
+        if plan is not None and plan.backward_valid(gradwrtoutput, self, own):
             plan.weight_grad(gradwrtoutput)
         else:
             ho, wo = self._output_size(shape[2], shape[3])

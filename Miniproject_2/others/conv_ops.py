@@ -303,6 +303,8 @@ def input_grad(grad, weight, x_shape, stride, padding, dilation, workspace, view
     key = ("input_grad", grad.shape, grad.dtype, grad.device, x_shape, stride, padding, dilation)
     plan = None if plans is None else plans.get(key)
     if plan is not None and plan.valid(grad, weight, workspace):
+        if plan.flipped:
+            plan.columns.fill(grad)
         return plan.run(grad, weight)
     grid = grid_form(stride, weight.shape[0], grad.numel(), padding, weight.shape[2:], dilation)
     if grid is shifted:
@@ -344,7 +346,9 @@ class InputGradPlan:
         self.transposed = views.view_of(weight, f"transposed.{n}", lambda w: matrix(w).t().expand(n, -1, -1))
         self.grad_cols = workspace.get("grad_cols", (n, c * kh * kw, pixels), grad)
         self.by_row = workspace.get("grad_cols", (n * c, kh * kw * pixels), grad)
-        self.geometry, self.rows, self.kept = ((kh, kw), stride, padding, dilation), (n, o, pixels), True
+        self.geometry, self.rows = ((kh, kw), stride, padding, dilation), (n, o, pixels)
+        # Kept for small columns only: kept, its views would hold on to a large buffer the Workspace has replaced.
+        self.kept = n * c * kh * kw * pixels <= KEEP_SMALL
 
     def valid(self, grad, weight, workspace):
         same, pointer, generation = self.tensors
@@ -352,11 +356,9 @@ class InputGradPlan:
                 and (not self.flipped or self.columns.valid(workspace, workspace, grad)))
 
     def run(self, grad, weight):
-        """Return dL/dx for ``grad`` (the columns are built here: ``valid`` must hold, or the plan be fresh)."""
+        """Return dL/dx for ``grad`` (the flipped form's columns of ``grad`` built: ``ColumnPlan.fill``)."""
         n, c, h, w = self.shape
         if self.flipped:
-            if self.columns.kept:  # a fresh plan has built them already
-                self.columns.fill(grad)
             flipped = weight.flip(2, 3).transpose(0, 1).reshape(c, -1)
             return flipped.expand(n, -1, -1).bmm(self.columns.cols).view(n, c, h, w)
         self.grad_cols.baddbmm_(self.transposed, grad.reshape(self.rows), beta=0)

@@ -13,7 +13,7 @@ class ConvPlan:
     gradient after it, for one input shape, dtype and device. Valid while that ``ForwardPlan`` is."""
 
     def __init__(self, layer, x, conv_plan, own):
-        self.key, self.conv, self.own = (x.shape, x.dtype, x.device), conv_plan, own
+        self.key, self.conv = (x.shape, x.dtype, x.device), conv_plan
         self.geometry = (layer.stride, layer.padding, layer.dilation)
         n, o, ho, wo = conv_plan.shape
         self.product = None
@@ -23,10 +23,10 @@ class ConvPlan:
             self.product = (gradient, gradient.data_ptr(), own.generation, gradient.view(o, k),
                             own.get("cols", (k, ho * wo), x).t(), (o, ho * wo))
 
-    def valid(self, x, layer):
-        """True when ``forward`` may run for input ``x`` of ``layer`` (which has the plan)."""
+    def valid(self, x, layer, own):
+        """True when ``forward`` may run for input ``x`` of ``layer``, whose Workspace ``own`` has the plan."""
         return (type(x) is TENSOR and layer.training and (x.shape, x.dtype, x.device) == self.key
-                and self.conv.valid(x, layer.weight, layer.bias, conv_ops.SHARED, self.own))
+                and self.conv.valid(x, layer.weight, layer.bias, conv_ops.SHARED, own))
 
     def forward(self, x, layer):
         """Run ``layer``'s forward pass on ``x`` and save its context, as ``Conv2d.forward`` does."""
@@ -34,14 +34,14 @@ class ConvPlan:
         layer.save_for_backward(x, x._version, self.conv.columns.cols, self)
         return self.conv.run()
 
-    def backward_valid(self, grad, layer):
+    def backward_valid(self, grad, layer, own):
         """True when ``weight_grad`` may run for output gradient ``grad`` after this plan's forward pass."""
         if self.product is None:
             return False
         gradient, pointer, generation = self.product[:3]
         return (type(grad) is TENSOR and grad.shape == self.conv.shape and (grad.dtype, grad.device) == self.key[1:]
                 and layer._gradients["weight"] is gradient and gradient.data_ptr() == pointer
-                and self.own.generation == generation)
+                and own.generation == generation)
 
     def weight_grad(self, grad):
         """Add dL/dW for ``grad`` into the weight's gradient (``backward_valid`` must hold)."""

@@ -26,7 +26,7 @@ class FusedPlan:
         self.parameters = (weight, weight.data_ptr(), bias, None if bias is None else bias.data_ptr())
         self.fold = subpixel.fold_operands(weight, scale, conv.padding, own)
         self.bias = block._bias_operands(own)
-        self.conv, self.own = conv_plan, own
+        self.conv = conv_plan
         windows = subpixel.windows_of(scale, conv.kernel_size, conv.padding)
         n, channels, ho, wo = conv_plan.shape
         size = (x.shape[2], x.shape[3])
@@ -36,15 +36,15 @@ class FusedPlan:
         self.shape = (n, channels // (scale[0] * scale[1]), size[0] * scale[0], size[1] * scale[1])
         self.backward_operands = None  # built by the first backward pass after it (False: not planned)
 
-    def valid(self, x, block):
-        """True when ``forward`` may run for input ``x`` of ``block`` (which has the plan)."""
+    def valid(self, x, block, own):
+        """True when ``forward`` may run for input ``x`` of ``block``, whose Workspace ``own`` has the plan."""
         conv = block.conv
         weight, pointer, bias, bias_pointer = self.parameters
         return (type(x) is TENSOR and conv.training and (x.shape, x.dtype, x.device) == self.key
                 and conv.weight is weight and conv.bias is bias and weight.data_ptr() == pointer
                 and (bias is None or bias.data_ptr() == bias_pointer)
                 and self.conv.valid(x, self.fold[3], None if bias is None else self.bias[2], conv_ops.SHARED,
-                                    self.own))
+                                    own))
 
     def forward(self, x, block):
         """Run ``block``'s fused forward pass on ``x`` and save its context, as ``Upsampling.forward`` does."""
@@ -58,7 +58,7 @@ class FusedPlan:
             return subpixel.gather_phases(self.conv.run(), *self.gather)
         return self.conv.run((self.shape[0], -1)).index_select(1, self.index).view(self.shape)
 
-    def backward_valid(self, grad, block):
+    def backward_valid(self, grad, block, own):
         """True when ``backward`` may run for output gradient ``grad`` after this plan's forward pass of ``block``:
         a small phase grid (kept in the layer's Workspace), still zero outside the windows, and the gradient
         tensors on the memory the plan's views read."""
@@ -66,16 +66,16 @@ class FusedPlan:
             y_shape, windows = self.conv.shape, self.gather[1]
             plannable = (y_shape[0] * y_shape[1] * y_shape[2] * y_shape[3] < OWN_BUFFER
                          and subpixel.window_steps(windows) is not None)  # as scatter_phases uses the grid
-            self.backward_operands = self._backward_operands(block) if plannable else False
+            self.backward_operands = self._backward_operands(block, own) if plannable else False
         if not self.backward_operands:
             return False
         frame, generation, gradient, pointer = self.backward_operands[:4]
         return (type(grad) is TENSOR and grad.shape == self.shape and (grad.dtype, grad.device) == self.key[1:]
-                and self.own.generation == generation and self.own.frames.get(frame[0]) == frame[1]
+                and own.generation == generation and own.frames.get(frame[0]) == frame[1]
                 and block.conv._gradients["weight"] is gradient and gradient.data_ptr() == pointer)
 
-    def _backward_operands(self, block):
-        conv, own, (scale, windows, size) = block.conv, self.own, self.gather
+    def _backward_operands(self, block, own):
+        conv, (scale, windows, size) = block.conv, self.gather
         y_shape, like = self.conv.shape, self.fold[3]
         grid, phases = subpixel.phase_grid(scale, windows, y_shape, size, own, like)
         frame = (("phase_grad", like.dtype, like.device), (y_shape, windows))
@@ -89,7 +89,7 @@ class FusedPlan:
         return (frame, own.generation, gradient, gradient.data_ptr(), grid, phases, product, unfold,
                 conv._gradients.get("bias"))
 
-    def backward(self, grad, block, x):
+    def backward(self, grad, block, x, own):
         """Run ``block``'s fused backward pass (``Upsampling.backward``) for ``grad`` after the planned forward of
         ``x``; ``backward_valid`` must hold."""
         grid, phases, product, unfold, bias_grad = self.backward_operands[4:]
@@ -97,7 +97,7 @@ class FusedPlan:
         phases.copy_(subpixel.interleaved(grad, self.gather[0]))
         if product is None:
             grad_t = conv_ops.weight_grad(grid, x, tuple(compact.shape[2:]), (1, 1), pad, (1, 1), conv_ops.SHARED,
-                                          self.conv.columns.cols, views=self.own, transposed=True)
+                                          self.conv.columns.cols, views=own, transposed=True)
         else:
             left, right, flip = product
             grad_t = left.mm(right).t() if flip else left.mm(right)
@@ -108,4 +108,4 @@ class FusedPlan:
             bias_grad.add_(grad.sum((0, 2, 3)))
         if not block.needs_input_grad:
             return None
-        return conv_ops.input_grad(grid, compact, tuple(x.shape), (1, 1), pad, (1, 1), conv_ops.SHARED, self.own)
+        return conv_ops.input_grad(grid, compact, tuple(x.shape), (1, 1), pad, (1, 1), conv_ops.SHARED, own)

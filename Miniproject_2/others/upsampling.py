@@ -86,7 +86,7 @@ class Upsampling(Module):
         """
         own = self.conv._own()
         plan = own.plans.get("Upsampling")
-        if plan is not None and plan.valid(input, self):
+        if plan is not None and plan.valid(input, self, own):
             return plan.forward(input, self)
         check_input(self, input, self.conv.in_channels)
         conv, scale = self.conv, self.upsample.scale_factor
@@ -138,12 +138,11 @@ class Upsampling(Module):
             return None if grad is None else self.upsample.backward(grad)
         input, version, compact, pad, windows, y_shape, cols, plan = fused
         check_unchanged(self, input, version)
-        if plan is not None and plan.backward_valid(gradwrtoutput, self):
-            return plan.backward(gradwrtoutput, self, input)
-        conv, scale = self.conv, self.upsample.scale_factor
+        conv, scale, own = self.conv, self.upsample.scale_factor, self.conv._own()
+        if plan is not None and plan.backward_valid(gradwrtoutput, self, own):
+            return plan.backward(gradwrtoutput, self, input, own)
         shape = n, _, h, w = tuple(input.shape)
         check_grad(self, gradwrtoutput, (n, conv.out_channels, h * scale[0], w * scale[1]))
-        own = conv._own()
         g = subpixel.scatter_phases(gradwrtoutput, scale, windows, y_shape, own)
         grad_compact_t = conv_ops.weight_grad(g, input, tuple(compact.shape[2:]), (1, 1), pad, (1, 1),
                                               conv_ops.SHARED, cols, views=own, transposed=True)

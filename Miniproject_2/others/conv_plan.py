@@ -14,7 +14,6 @@ class ConvPlan:
 
     def __init__(self, layer, x, conv_plan, own):
         self.key, self.conv = (x.shape, x.dtype, x.device), conv_plan
-        self.geometry = (layer.stride, layer.padding, layer.dilation)
         n, o, ho, wo = conv_plan.shape
         self.product = None
         if n == 1:  # dL/dW += G X^T, one accumulating GEMM on views kept here

@@ -50,7 +50,7 @@ def scatter_indexed(cols, shape, kernel, stride, padding, dilation, by_row=None)
     return out.as_strided(shape, (c * (h * w + 1), h * w + 1, w, 1))
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=16)  # views: they hold on to at most 16 of pixel_index's tensors past its own cache
 def scatter_index(size, kernel, stride, padding, dilation, device, rows):
     """Return ``pixel_index`` expanded to ``rows`` rows (a view), as ``scatter_add_`` reads it."""
     return pixel_index(size, kernel, stride, padding, dilation, device).expand(rows, -1)

@@ -3,6 +3,7 @@ import weakref
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from Miniproject_2.others import Conv2d, conv_ops
 from Miniproject_2.others.conv_plan import ConvPlan
@@ -69,3 +70,14 @@ def test_clear_releases_what_the_plans_hold():
     conv.eval()  # drops the saved context, which holds the kept columns
     conv_ops.SHARED.clear()
     assert buffers and all(buffer() is None for buffer in buffers)
+
+
+def test_a_changed_geometry_is_not_run_from_an_old_plan():
+    """Layer attributes are plain and may be changed between passes, as torch.nn allows."""
+    torch.manual_seed(0)
+    conv = Conv2d(3, 4, 3, padding=1)
+    x = torch.randn(1, 3, 8, 8)
+    for _ in range(3):
+        conv.backward(torch.ones_like(conv.forward(x)))
+    conv.stride, conv.padding = (2, 2), (0, 0)
+    torch.testing.assert_close(conv.forward(x), F.conv2d(x, conv.weight, conv.bias, stride=2))

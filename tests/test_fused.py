@@ -3,6 +3,7 @@ import weakref
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from Miniproject_2.others import Upsampling, conv_ops, fused, subpixel
 from Miniproject_2.others.fused import FusedPlan
@@ -75,3 +76,15 @@ def test_clear_releases_what_the_plans_hold():
     block.eval()  # drops the saved context, which holds the kept columns
     conv_ops.SHARED.clear()
     assert buffers and all(buffer() is None for buffer in buffers)
+
+
+def test_a_changed_geometry_is_not_run_from_an_old_plan():
+    """Layer attributes are plain and may be changed between passes, as torch.nn allows."""
+    torch.manual_seed(0)
+    block = Upsampling(3, 4, 3, padding=1)
+    x = torch.randn(1, 3, 5, 4)
+    for _ in range(3):
+        block.backward(torch.ones_like(block.forward(x)))
+    block.upsample.scale_factor = (2, 1)
+    expected = F.conv2d(F.interpolate(x, scale_factor=(2, 1), mode="nearest"), block.weight, block.bias, padding=1)
+    torch.testing.assert_close(block.forward(x), expected)

@@ -14,6 +14,7 @@ class ConvPlan:
 
     def __init__(self, layer, x, conv_plan, own):
         self.key, self.conv = (x.shape, x.dtype, x.device), conv_plan
+        self.geometry = (layer.stride, layer.padding, layer.dilation)  # attributes a user may change
         n, o, ho, wo = conv_plan.shape
         self.product = None
         if n == 1:  # dL/dW += G X^T, one accumulating GEMM on views kept here
@@ -25,6 +26,7 @@ class ConvPlan:
     def valid(self, x, layer, own):
         """True when ``forward`` may run for input ``x`` of ``layer``, whose Workspace ``own`` has the plan."""
         return (type(x) is TENSOR and layer.training and (x.shape, x.dtype, x.device) == self.key
+                and (layer.stride, layer.padding, layer.dilation) == self.geometry
                 and self.conv.valid(x, layer.weight, layer.bias, conv_ops.SHARED, own))
 
     def forward(self, x, layer):

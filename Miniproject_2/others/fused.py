@@ -22,7 +22,7 @@ class FusedPlan:
     def __init__(self, block, x, conv_plan, own):
         conv, scale = block.conv, block.upsample.scale_factor
         weight, bias = conv.weight, conv.bias
-        self.key = (x.shape, x.dtype, x.device)
+        self.key, self.geometry = (x.shape, x.dtype, x.device), geometry(block)
         self.parameters = (weight, weight.data_ptr(), bias, None if bias is None else bias.data_ptr())
         self.fold = subpixel.fold_operands(weight, scale, conv.padding, own)
         self.bias = block._bias_operands(own)
@@ -41,10 +41,9 @@ class FusedPlan:
         conv = block.conv
         weight, pointer, bias, bias_pointer = self.parameters
         return (type(x) is TENSOR and conv.training and (x.shape, x.dtype, x.device) == self.key
-                and conv.weight is weight and conv.bias is bias and weight.data_ptr() == pointer
-                and (bias is None or bias.data_ptr() == bias_pointer)
-                and self.conv.valid(x, self.fold[3], None if bias is None else self.bias[2], conv_ops.SHARED,
-                                    own))
+                and geometry(block) == self.geometry and conv.weight is weight and conv.bias is bias
+                and weight.data_ptr() == pointer and (bias is None or bias.data_ptr() == bias_pointer)
+                and self.conv.valid(x, self.fold[3], None if bias is None else self.bias[2], conv_ops.SHARED, own))
 
     def forward(self, x, block):
         """Run ``block``'s fused forward pass on ``x`` and save its context, as ``Upsampling.forward`` does."""
@@ -109,3 +108,9 @@ class FusedPlan:
         if not block.needs_input_grad:
             return None
         return conv_ops.input_grad(grid, compact, tuple(x.shape), (1, 1), pad, (1, 1), conv_ops.SHARED, own)
+
+
+def geometry(block):
+    """The attributes of ``block`` (an ``Upsampling``) a plan depends on, which a user may change."""
+    conv = block.conv
+    return block.upsample.scale_factor, conv.kernel_size, conv.stride, conv.padding, conv.dilation

@@ -271,7 +271,8 @@ def phase_grid(scale, windows, y_shape, size, into, like):
     out, ready = into.framed("phase_grad", y_shape, like, windows)
     if not ready:
         out.zero_()
-    return out, into.view_of(out, "phase_grad", lambda t: windowed(t, scale, windows, size))
+    # Cached per geometry too: the layer's attributes may change while the grid keeps its shape.
+    return out, into.view_of(out, ("phase_grad", scale, windows, size), lambda t: windowed(t, scale, windows, size))
 
 
 def scatter_each_phase(grad, scale, windows, y_shape):

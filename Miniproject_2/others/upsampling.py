@@ -122,7 +122,7 @@ class Upsampling(Module):
             return None
         phases = self.upsample.scale_factor[0] * self.upsample.scale_factor[1]
         repeated = own.get("fold.bias", (phases, bias.shape[0]), bias)
-        source = own.view_of(bias, "fold.bias", lambda b: b.view(1, -1).expand(phases, -1))
+        source = own.view_of(bias, f"fold.bias.{phases}", lambda b: b.view(1, -1).expand(phases, -1))
         return repeated, source, own.get("fold.bias", (phases * bias.shape[0],), bias)
 
     def backward(self, gradwrtoutput):

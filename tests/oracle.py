@@ -1,4 +1,5 @@
 """The correctness oracle: torch.autograd in float64 against a from-scratch module's forward and backward."""
+import weakref
 from contextlib import contextmanager
 
 import pytest
@@ -197,3 +198,21 @@ def trajectory(make_block, shape, events, dtype, needs_input_grad):
         optimizer.step()
         seen += [out] + ([grad_in] if needs_input_grad else []) + [p.clone() for p, _ in block.param()]
     return seen
+
+
+def run_passes(block, x, times=3):
+    """Run forward and backward on ``x`` ``times`` times (the later passes from the block's plans)."""
+    for _ in range(times):
+        block.backward(torch.ones_like(block.forward(x)))
+
+
+def assert_clear_releases_the_plans(block, x):
+    """Workspace.clear (as Model does after training) must free the scratch memory the plans' views read, at once
+    (no reference cycle through the plans)."""
+    run_passes(block, x)
+    spaces = (getattr(block, "conv", block)._own(), conv_ops.SHARED)
+    buffers = [weakref.ref(flat) for workspace in spaces for flat in workspace.buffers.values()]
+    del spaces  # held here, the layer's Workspace would keep its buffers
+    block.eval()  # drops the saved context, which holds the kept columns
+    conv_ops.SHARED.clear()
+    assert buffers and all(buffer() is None for buffer in buffers)

@@ -1,13 +1,11 @@
 """The planned passes of Conv2d (conv_plan.py) against its general path, which they replace."""
-import weakref
-
 import pytest
 import torch
 import torch.nn.functional as F
 
 from Miniproject_2.others import Conv2d, conv_ops
 from Miniproject_2.others.conv_plan import ConvPlan
-from oracle import planned, trajectory
+from oracle import assert_clear_releases_the_plans, planned, run_passes, trajectory
 
 EVENTS = [1, 1, 1, 2, 2, 1, "eval", 1, 1, "scribble", 1, 1, "to", 1, 3, 1]
 PLANS = (ConvPlan, conv_ops.ForwardPlan, conv_ops.InputGradPlan)
@@ -58,18 +56,8 @@ def test_the_second_pass_of_a_shape_runs_the_plan(monkeypatch):
 
 
 def test_clear_releases_what_the_plans_hold():
-    """Workspace.clear (as Model does after training) must free the scratch memory the plans' views read, at once
-    (no reference cycle through the plans)."""
     torch.manual_seed(0)
-    conv = Conv2d(3, 4, 3, stride=2, padding=1)
-    x = torch.randn(1, 3, 8, 8)
-    for _ in range(3):
-        conv.backward(torch.ones_like(conv.forward(x)))
-    buffers = [weakref.ref(flat) for flat in conv._own().buffers.values()]
-    buffers += [weakref.ref(flat) for flat in conv_ops.SHARED.buffers.values()]
-    conv.eval()  # drops the saved context, which holds the kept columns
-    conv_ops.SHARED.clear()
-    assert buffers and all(buffer() is None for buffer in buffers)
+    assert_clear_releases_the_plans(Conv2d(3, 4, 3, stride=2, padding=1), torch.randn(1, 3, 8, 8))
 
 
 def test_a_changed_geometry_is_not_run_from_an_old_plan():
@@ -77,7 +65,6 @@ def test_a_changed_geometry_is_not_run_from_an_old_plan():
     torch.manual_seed(0)
     conv = Conv2d(3, 4, 3, padding=1)
     x = torch.randn(1, 3, 8, 8)
-    for _ in range(3):
-        conv.backward(torch.ones_like(conv.forward(x)))
+    run_passes(conv, x)
     conv.stride, conv.padding = (2, 2), (0, 0)
     torch.testing.assert_close(conv.forward(x), F.conv2d(x, conv.weight, conv.bias, stride=2))

@@ -1,13 +1,11 @@
 """The planned passes of the fused upsampling block (fused.py) against its general path, which they replace."""
-import weakref
-
 import pytest
 import torch
 import torch.nn.functional as F
 
 from Miniproject_2.others import Upsampling, conv_ops, fused, subpixel
 from Miniproject_2.others.fused import FusedPlan
-from oracle import planned, trajectory
+from oracle import assert_clear_releases_the_plans, planned, run_passes, trajectory
 
 
 EVENTS = [1, 1, 1, 2, 2, 1, "eval", 1, 1, "scribble", 1, 1, "to", 1, 2, 1]
@@ -65,17 +63,8 @@ def test_a_large_grid_plans_the_forward_pass_only(monkeypatch):
 
 
 def test_clear_releases_what_the_plans_hold():
-    """Workspace.clear (as Model does after training) must free the scratch memory the plans' views read, at once
-    (no reference cycle through the plans)."""
     torch.manual_seed(0)
-    block = Upsampling(3, 4, 3, padding=1)
-    x = torch.randn(1, 3, 5, 4)
-    for _ in range(3):
-        block.backward(torch.ones_like(block.forward(x)))
-    buffers = [weakref.ref(flat) for flat in block.conv._own().buffers.values()]
-    block.eval()  # drops the saved context, which holds the kept columns
-    conv_ops.SHARED.clear()
-    assert buffers and all(buffer() is None for buffer in buffers)
+    assert_clear_releases_the_plans(Upsampling(3, 4, 3, padding=1), torch.randn(1, 3, 5, 4))
 
 
 def test_a_changed_geometry_is_not_run_from_an_old_plan():
@@ -83,8 +72,7 @@ def test_a_changed_geometry_is_not_run_from_an_old_plan():
     torch.manual_seed(0)
     block = Upsampling(3, 4, 3, padding=1)
     x = torch.randn(1, 3, 5, 4)
-    for _ in range(3):
-        block.backward(torch.ones_like(block.forward(x)))
+    run_passes(block, x)
     block.upsample.scale_factor = (2, 1)
     expected = F.conv2d(F.interpolate(x, scale_factor=(2, 1), mode="nearest"), block.weight, block.bias, padding=1)
     torch.testing.assert_close(block.forward(x), expected)

@@ -82,7 +82,7 @@ class FusedPlan:
         if y_shape[0] == 1:  # dL/dW' transposed, (K, O'), as conv_ops.weight_grad computes it at batch 1
             o, k, pixels = y_shape[1], self.conv.columns.cols.shape[1], y_shape[2] * y_shape[3]
             g, x = grid.view(o, pixels), own.get("cols", (k, pixels), like)
-            product = (x, g.t(), False) if conv_ops.swapped(o, k, True) else (g, x.t(), True)
+            product = conv_ops.transposed_operands(g, x.t())
         gradient = conv._gradients["weight"]  # the bias gradient is added to as it is found, no view of it kept
         unfold = subpixel.unfold_operands(scale, conv.padding, gradient, own, like)
         return (frame, own.generation, gradient, gradient.data_ptr(), grid, phases, product, unfold,

@@ -10,7 +10,7 @@ from functools import lru_cache
 from torch import arange
 from torch.nn.functional import fold
 
-from .im2col import conv_output_size
+from .im2col import output_size
 
 SMALL = 1 << 16  # off the CPU, below this many input values fold's one call beats kh*kw strided additions
 LONG_ROWS = 16  # at stride 1, from this image width on the strided additions beat the indexed scatter
@@ -61,7 +61,7 @@ def pixel_index(size, kernel, stride, padding, dilation, device):
     """Return (kh*kw*Ho*Wo,) int64: where im2col's entry (i, j, y, x) of one channel was read from, as
     y' * W + x' with y' = s_h y + d_h i - p_h (and x' alike), or H*W when (y', x') is in the padding."""
     (h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = size, kernel, stride, padding, dilation
-    ho, wo = conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw)
+    ho, wo = output_size(h, w, kernel, stride, padding, dilation)
     rows = arange(kh, device=device).view(kh, 1, 1, 1) * dh + arange(ho, device=device).view(1, 1, ho, 1) * sh - ph
     cols = arange(kw, device=device).view(1, kw, 1, 1) * dw + arange(wo, device=device).view(1, 1, 1, wo) * sw - pw
     inside = rows.ge(0) & rows.lt(h) & cols.ge(0) & cols.lt(w)
@@ -80,7 +80,7 @@ def scatter_columns(cols, shape, kernel, stride, padding, dilation):
     n, c, h, w = shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     out = cols.new_zeros((n, c, h + 2 * ph, w + 2 * pw))
-    ho, wo = conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw)
+    ho, wo = output_size(h, w, kernel, stride, padding, dilation)
     taps = cols.view(n, c, kh, kw, ho, wo)
     o_n, o_c, o_y, o_x = out.stride()
     t_n, t_c, t_i, t_j, t_y, t_x = taps.stride()

@@ -4,7 +4,7 @@ import torch
 
 from Miniproject_2.others import networks
 from oracle import check_network
-from others.twin import unet_twin
+from others.twin import course_twin, unet_twin
 from strategies import random_input
 
 
@@ -18,6 +18,14 @@ def test_course_network_is_table_one():
     assert [m.upsample.scale_factor for m in net if type(m).__name__ == "Upsampling"] == [(2, 2), (2, 2)]
     assert net.forward(torch.rand(2, 3, 12, 16)).shape == (2, 3, 12, 16)
     assert networks.size_multiple({"name": "course"}) == 4
+
+
+@pytest.mark.parametrize("batch", [1, 64])
+def test_course_network_matches_its_torch_twin(batch):
+    """At batch 64 both upsampling blocks are large enough to run in nine products per pixel (winograd.py)."""
+    torch.manual_seed(batch)
+    net = networks.build({"name": "course", "width": 16})
+    check_network(net, course_twin(16), random_input((batch, 3, 32, 32), 2))
 
 
 @pytest.mark.parametrize("description", [{"name": "resnet"}, "course", {"width": 4}])

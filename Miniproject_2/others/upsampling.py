@@ -1,5 +1,5 @@
 """Nearest-neighbour upsampling, alone and followed by a convolution."""
-from . import conv_ops, subpixel
+from . import conv_ops, subpixel, winograd
 from .checks import check_grad, check_input, check_like, check_unchanged, pair
 from .conv import Conv2d
 from .fused import FusedPlan
@@ -79,7 +79,8 @@ class Upsampling(Module):
         return self.conv.bias
 
     def forward(self, input):
-        """Upsample ``input`` then convolve it (as one low-resolution convolution when ``subpixel`` applies).
+        """Upsample ``input`` then convolve it (as one low-resolution convolution when ``subpixel`` applies; in
+        nine products per input pixel, ``winograd``, for nearest 2x + 3x3 with padding 1 on large inputs).
 
         Fused, each phase (a, b) of the output, out[:, :, a::sh, b::sw], is a window of one convolution of the
         input with the per-phase compact kernels (``subpixel.fold_weight``).
@@ -94,6 +95,11 @@ class Upsampling(Module):
             self.save_for_backward(None)
             return conv.forward(self.upsample.forward(input))
         check_like(self, "input", input, conv.weight)
+        if winograd.applies(scale, conv.kernel_size, conv.stride, conv.padding, conv.dilation, input,
+                            conv.out_channels):
+            own.plans["Upsampling"] = None
+            self.save_for_backward((winograd, input, input._version))
+            return winograd.forward(input, conv.weight, conv.bias, conv_ops.SHARED)
         compact, pad = subpixel.fold_weight(conv.weight, scale, conv.padding, own)
         windows = subpixel.windows_of(scale, conv.kernel_size, conv.padding)
         bias = self._repeated_bias(own)
@@ -136,6 +142,8 @@ class Upsampling(Module):
         if fused is None:
             grad = self.conv.backward(gradwrtoutput)
             return None if grad is None else self.upsample.backward(grad)
+        if fused[0] is winograd:
+            return self._winograd_backward(gradwrtoutput, *fused[1:])
         input, version, compact, pad, windows, y_shape, cols, plan = fused
         check_unchanged(self, input, version)
         conv, scale, own = self.conv, self.upsample.scale_factor, self.conv._own()
@@ -152,3 +160,13 @@ class Upsampling(Module):
         if not self.needs_input_grad:
             return None
         return conv_ops.input_grad(g, compact, shape, (1, 1), pad, (1, 1), conv_ops.SHARED, own)
+
+    def _winograd_backward(self, gradwrtoutput, input, version):
+        """``backward`` of a forward pass ``winograd`` computed."""
+        check_unchanged(self, input, version)
+        conv = self.conv
+        n, _, h, w = input.shape
+        check_grad(self, gradwrtoutput, (n, conv.out_channels, 2 * h, 2 * w))
+        bias_grad = None if conv.bias is None else conv._gradients["bias"]
+        return winograd.backward(gradwrtoutput, input, conv.weight, conv._gradients["weight"], bias_grad,
+                                 self.needs_input_grad, conv_ops.SHARED)

@@ -98,8 +98,9 @@ class Upsampling(Module):
         if winograd.applies(scale, conv.kernel_size, conv.stride, conv.padding, conv.dilation, input,
                             conv.out_channels):
             own.plans["Upsampling"] = None
-            self.save_for_backward((winograd, input, input._version))
-            return winograd.forward(input, conv.weight, conv.bias, conv_ops.SHARED)
+            weight9 = winograd.transform_weight(conv.weight)
+            self.save_for_backward((winograd, input, input._version, weight9))
+            return winograd.forward(input, weight9, conv.bias, conv_ops.SHARED)
         compact, pad = subpixel.fold_weight(conv.weight, scale, conv.padding, own)
         windows = subpixel.windows_of(scale, conv.kernel_size, conv.padding)
         bias = self._repeated_bias(own)
@@ -161,12 +162,13 @@ class Upsampling(Module):
             return None
         return conv_ops.input_grad(g, compact, shape, (1, 1), pad, (1, 1), conv_ops.SHARED, own)
 
-    def _winograd_backward(self, gradwrtoutput, input, version):
-        """``backward`` of a forward pass ``winograd`` computed."""
+    def _winograd_backward(self, gradwrtoutput, input, version, weight9):
+        """``backward`` of a forward pass ``winograd`` computed (with the weights it used, ``weight9``, as the
+        folded kernels' input gradient uses theirs)."""
         check_unchanged(self, input, version)
         conv = self.conv
         n, _, h, w = input.shape
         check_grad(self, gradwrtoutput, (n, conv.out_channels, 2 * h, 2 * w))
         bias_grad = None if conv.bias is None else conv._gradients["bias"]
-        return winograd.backward(gradwrtoutput, input, conv.weight, conv._gradients["weight"], bias_grad,
+        return winograd.backward(gradwrtoutput, input, weight9, conv._gradients["weight"], bias_grad,
                                  self.needs_input_grad, conv_ops.SHARED)

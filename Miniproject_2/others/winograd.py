@@ -19,17 +19,19 @@ from functools import lru_cache
 
 from torch import arange, cat
 
-MIN_VALUES = 1 << 14  # below this many input values, or
+MIN_VALUES = 1 << 13  # below this many input values, or
 MIN_PRODUCTS = 9 << 16  # this many input values times output channels, the planned folded kernels win
 X, D0, D1 = 0, 1, 2  # the transformed taps along one axis: (1, 1, 1), (-1, 0, 0) and (0, 0, -1) times (k0, k1, k2)
 
 
 def applies(scale, kernel, stride, padding, dilation, x, out_channels):
     """True when the block (``Upsampling``) is nearest 2x + 3x3 convolution with padding 1, stride and dilation
-    1, and ``x`` is large enough for this form to beat the planned folded kernels (their passes cost fewer
-    operations: forward + backward of one block took 63 against 219 us at C = O = 16, 8x8 pixels, batch 1).
-    The thresholds sit where the two broke even on 2 CPU threads for 8x8 inputs with O = C (C = 16 / 48 / 100
-    from batch 32 / 8 / 4 on) and 16x16 inputs with O = 3 (batch 64 / 16 / 8)."""
+    1, and ``x`` is large enough for this form to beat the planned folded kernels, whose passes cost fewer
+    operations (forward + backward of one block: 63 against 219 us at C = O = 16, 8x8 pixels, batch 1).
+
+    The thresholds sit near where the two broke even on 2 CPU threads (block alone, forward + backward): this
+    form runs for 8x8 inputs with O = C from batch 36 / 4 / 2 at C = 16 / 48 / 100, and for 16x16 inputs with
+    O = 3 from batch 48 / 16 / 8; the gain grows with C, the fixed cost of its additions with O."""
     values = x.numel()
     return (scale == (2, 2) and kernel == (3, 3) and stride == (1, 1) and padding == (1, 1) and dilation == (1, 1)
             and values >= MIN_VALUES and values * out_channels >= MIN_PRODUCTS)
@@ -46,8 +48,9 @@ def transform_weight(weight):
 
 def _taps(w, dim):
     """Return (3, ...): the X, D0 and D1 combinations of ``w``'s three taps along ``dim``, stacked first."""
-    first, last = w.select(dim, 0), w.select(dim, 2)
-    return cat([w.sum(dim).unsqueeze(0), first.neg().unsqueeze(0), last.neg().unsqueeze(0)])
+    first, middle, last = w.select(dim, 0), w.select(dim, 1), w.select(dim, 2)
+    # Two additions: a sum over a middle dimension of a small tensor took 50 us here (48 x 48 kernels).
+    return cat([(first + middle).add_(last).unsqueeze(0), first.neg().unsqueeze(0), last.neg().unsqueeze(0)])
 
 
 def transform_weight_grad(grad9, weight_grad):
@@ -105,20 +108,20 @@ def phase_index(channels, h, w, device):
     return ((((a * 2 + b) * channels + c) * h + i) * w + j).reshape(-1)
 
 
-def forward(x, weight, bias, workspace):
+def forward(x, weight9, bias, workspace):
     """Return conv2d(upsample_nearest(x, 2), weight, bias, padding=1), a fresh tensor.
 
     Args:
-        x: the input; weight (O, C, 3, 3) and bias (O,) or None: the convolution's.
+        x: the input; weight9: ``transform_weight(weight)``; bias (O,) or None: the convolution's.
         workspace: scratch memory (three roles of it, free after the call).
 
     Shape:
         x (N, C, H, W) -> (N, O, 2H, 2W)
     """
     n, c, h, w = x.shape
-    o = weight.shape[0]
+    o = weight9.shape[0] // 9
     z = workspace.get("cols", (n, 9 * o, h * w), x)
-    z.baddbmm_(transform_weight(weight).expand(n, -1, -1), x.reshape(n, c, h * w), beta=0)
+    z.baddbmm_(weight9.expand(n, -1, -1), x.reshape(n, c, h * w), beta=0)
     z = z.view(n, 3, 3, o, h, w)
     if bias is not None:
         z[:, X, X].add_(bias.view(1, o, 1, 1))
@@ -128,15 +131,15 @@ def forward(x, weight, bias, workspace):
     return out.view(n, o, 2 * h, 2 * w)
 
 
-def backward(grad, x, weight, weight_grad, bias_grad, input_grad, workspace):
+def backward(grad, x, weight9, weight_grad, bias_grad, input_grad, workspace):
     """Add dL/dweight and dL/dbias to ``weight_grad`` and ``bias_grad`` (None: no bias); return dL/dx (fresh)
-    when ``input_grad``, else None.
+    when ``input_grad``, else None. ``weight9``: the transformed weight ``forward`` used.
 
     Shape:
         grad (N, O, 2H, 2W), x (N, C, H, W) -> (N, C, H, W)
     """
     n, c, h, w = x.shape
-    o = weight.shape[0]
+    o = weight9.shape[0] // 9
     if bias_grad is not None:
         bias_grad.add_(grad.sum((0, 2, 3)))
     phases = workspace.get("grad_cols", (n, 2, 2, o, h, w), x)
@@ -151,5 +154,5 @@ def backward(grad, x, weight, weight_grad, bias_grad, input_grad, workspace):
     if not input_grad:
         return None
     by_image = h_rows.view(9 * o, n, h * w).transpose(0, 1)
-    dx = transform_weight(weight).t().expand(n, -1, -1).bmm(by_image)
+    dx = weight9.t().expand(n, -1, -1).bmm(by_image)
     return dx.view(n, c, h, w)

@@ -144,3 +144,17 @@ def test_backward_checks_the_gradient_shape(always):
     block.forward(torch.randn(2, 5, 4, 3))
     with pytest.raises(ValueError, match=r"\(2, 4, 8, 6\)"):
         block.backward(torch.randn(2, 4, 8, 5))
+
+
+def test_large_batches_go_in_chunks_of_images(monkeypatch):
+    """With room for the products of two images at a time, a batch of five runs in three chunks, same result."""
+    monkeypatch.setattr(winograd, "MIN_VALUES", 0)
+    monkeypatch.setattr(winograd, "MIN_PRODUCTS", 0)
+    monkeypatch.setattr(winograd, "MAX_SCRATCH", 2 * 9 * 4 * 6 * 5)
+    x = random_input((5, 3, 6, 5), 0)
+    assert list(winograd.chunks(x, 4)) == [(0, 2), (2, 4), (4, 5)]
+    torch.manual_seed(0)
+    check_module(Upsampling(3, 4, 3, padding=1), reference, x, torch.float64, params=("conv.weight", "conv.bias"))
+    monkeypatch.setattr(winograd, "forward", lambda *a: pytest.fail("one image's products exceed MAX_SCRATCH"))
+    out = Upsampling(3, 4, 3, padding=1).forward(random_input((1, 3, 13, 10), 0).float())  # the folded kernels
+    assert out.shape == (1, 4, 26, 20)

@@ -21,20 +21,23 @@ from torch import arange, cat
 
 MIN_VALUES = 1 << 13  # below this many input values, or
 MIN_PRODUCTS = 9 << 16  # this many input values times output channels, the planned folded kernels win
+MAX_SCRATCH = 1 << 24  # values of the products Z per call (64 MB in float32): larger batches go in chunks
 X, D0, D1 = 0, 1, 2  # the transformed taps along one axis: (1, 1, 1), (-1, 0, 0) and (0, 0, -1) times (k0, k1, k2)
 
 
 def applies(scale, kernel, stride, padding, dilation, x, out_channels):
     """True when the block (``Upsampling``) is nearest 2x + 3x3 convolution with padding 1, stride and dilation
-    1, and ``x`` is large enough for this form to beat the planned folded kernels, whose passes cost fewer
-    operations (forward + backward of one block: 63 against 219 us at C = O = 16, 8x8 pixels, batch 1).
+    1, and ``x`` is large enough for this form to beat the planned folded kernels (whose passes cost fewer
+    operations: forward + backward of one block, 63 against 219 us at C = O = 16, 8x8 pixels, batch 1), but its
+    products for one image, 9 O H W values, fit in MAX_SCRATCH (the folded kernels then use less memory).
 
     The thresholds sit near where the two broke even on 2 CPU threads (block alone, forward + backward): this
     form runs for 8x8 inputs with O = C from batch 36 / 4 / 2 at C = 16 / 48 / 100, and for 16x16 inputs with
     O = 3 from batch 48 / 16 / 8; the gain grows with C, the fixed cost of its additions with O."""
     values = x.numel()
     return (scale == (2, 2) and kernel == (3, 3) and stride == (1, 1) and padding == (1, 1) and dilation == (1, 1)
-            and values >= MIN_VALUES and values * out_channels >= MIN_PRODUCTS)
+            and values >= MIN_VALUES and values * out_channels >= MIN_PRODUCTS
+            and 9 * out_channels * x.shape[2] * x.shape[3] <= MAX_SCRATCH)
 
 
 def transform_weight(weight):
@@ -108,6 +111,14 @@ def phase_index(channels, h, w, device):
     return ((((a * 2 + b) * channels + c) * h + i) * w + j).reshape(-1)
 
 
+def chunks(x, out_channels):
+    """Yield ``(start, stop)`` ranges of images whose products (9 O H W values each) fit in MAX_SCRATCH."""
+    n, _, h, w = x.shape
+    step = max(1, MAX_SCRATCH // (9 * out_channels * h * w))
+    for start in range(0, n, step):
+        yield start, min(n, start + step)
+
+
 def forward(x, weight9, bias, workspace):
     """Return conv2d(upsample_nearest(x, 2), weight, bias, padding=1), a fresh tensor.
 
@@ -118,6 +129,12 @@ def forward(x, weight9, bias, workspace):
     Shape:
         x (N, C, H, W) -> (N, O, 2H, 2W)
     """
+    o = weight9.shape[0] // 9
+    parts = [_forward(x[start:stop], weight9, bias, workspace) for start, stop in chunks(x, o)]
+    return parts[0] if len(parts) == 1 else cat(parts)
+
+
+def _forward(x, weight9, bias, workspace):
     n, c, h, w = x.shape
     o = weight9.shape[0] // 9
     z = workspace.get("cols", (n, 9 * o, h * w), x)
@@ -138,10 +155,18 @@ def backward(grad, x, weight9, weight_grad, bias_grad, input_grad, workspace):
     Shape:
         grad (N, O, 2H, 2W), x (N, C, H, W) -> (N, C, H, W)
     """
-    n, c, h, w = x.shape
-    o = weight9.shape[0] // 9
     if bias_grad is not None:
         bias_grad.add_(grad.sum((0, 2, 3)))
+    parts = [_backward(grad[start:stop], x[start:stop], weight9, weight_grad, input_grad, workspace)
+             for start, stop in chunks(x, weight9.shape[0] // 9)]
+    if not input_grad:
+        return None
+    return parts[0] if len(parts) == 1 else cat(parts)
+
+
+def _backward(grad, x, weight9, weight_grad, input_grad, workspace):
+    n, c, h, w = x.shape
+    o = weight9.shape[0] // 9
     phases = workspace.get("grad_cols", (n, 2, 2, o, h, w), x)
     phases.copy_(grad.reshape(n, o, h, 2, w, 2).permute(0, 3, 5, 1, 2, 4))
     # dL/dZ is laid out image-major, (3, 3, O, N, H, W), so that dL/dW9 is one GEMM over all images.
@@ -154,5 +179,4 @@ def backward(grad, x, weight9, weight_grad, bias_grad, input_grad, workspace):
     if not input_grad:
         return None
     by_image = h_rows.view(9 * o, n, h * w).transpose(0, 1)
-    dx = weight9.t().expand(n, -1, -1).bmm(by_image)
-    return dx.view(n, c, h, w)
+    return weight9.t().expand(n, -1, -1).bmm(by_image).view(n, c, h, w)

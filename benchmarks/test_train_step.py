@@ -8,7 +8,7 @@ import torch
 
 from conftest import BATCHES, WIDTHS, measure, synchronize
 from Miniproject_2.others import networks
-from others.flops import course_training_flops
+from others.flops import course_executed_flops, course_training_flops
 from others.twin import ScratchStep, TwinStep, twin_of
 
 SIZE = 32
@@ -37,6 +37,8 @@ def test_train_step(benchmark, impl, width, batch, device):
     benchmark.group = f"train {device} C={width} batch={batch}"
     benchmark.extra_info.update(impl=impl, width=width, batch=batch, device=device, size=SIZE,
                                 flops=course_training_flops(width, batch, SIZE))
+    if impl == "scratch":
+        benchmark.extra_info["executed_flops"] = course_executed_flops(width, batch, SIZE)
     # About 4,096 images a side, in at most 20 timed rounds (the JSON keeps every round) of at least one step:
     # bursts of load on a shared machine last seconds, and the median of a longer window is less at their mercy.
     rounds = max(5, min(20, 4096 // batch))

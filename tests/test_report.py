@@ -8,17 +8,19 @@ import pytest
 from others import report
 
 
-def fake_run(path, twin=2.0, faults=None):
-    """A saved run in which the twin takes ``twin`` times as long as ours in every training step."""
+def fake_run(path, twin=2.0, faults=None, executed=None):
+    """A saved run in which the twin takes ``twin`` times as long as ours in every training step; ours executes
+    ``executed`` times the counted FLOPs when given (runs before 2026-11-30 did not record it)."""
     benchmarks = []
     counted = {} if faults is None else {"faults_per_call": faults}
     for width in (16, 48):
         for batch in (1, 64):
             for impl, seconds in (("scratch", 0.01 * batch), ("twin", 0.01 * twin * batch)):
+                extra = {} if executed is None or impl == "twin" else {"executed_flops": executed * 1e9 * batch}
                 benchmarks.append({"name": f"test_train_step[cpu-{batch}-{width}-{impl}]",
                                    "stats": {"median": seconds},
                                    "extra_info": {"impl": impl, "width": width, "batch": batch, "device": "cpu",
-                                                  "flops": 1e9 * batch, **counted}})
+                                                  "flops": 1e9 * batch, **counted, **extra}})
     benchmarks.append({"name": "test_matmul_2048[cpu]", "stats": {"median": 0.1},
                        "extra_info": {"device": "cpu", "flops": 2 * 2048 ** 3}})
     for impl, seconds in (("scratch", 0.05), ("twin", 0.05 * twin)):
@@ -44,6 +46,15 @@ def test_report_tables_ratios_and_figure(tmp_path):
     assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "run.md").read_text() == text
     assert "no page faults" not in text
+    assert "Training step at C=48, batch 64: 100 GFLOP/s counted as PyTorch's dense convolutions" in text
+    assert "multiply-adds our kernels execute" not in text
+
+
+def test_report_gives_the_executed_rate_where_the_run_recorded_it(tmp_path):
+    fake_run(tmp_path / "run.json", executed=0.4)
+    text = report.write(tmp_path / "run.json", tmp_path / "run.md", None)
+    assert "100 GFLOP/s counted as PyTorch's dense convolutions (`others/flops.py`), 58 % of the matmul" in text
+    assert "40 GFLOP/s counting the multiply-adds our kernels execute" in text and "23 % of the matmul" in text
 
 
 def test_report_sets_the_run_without_page_faults_beside_the_first(tmp_path):

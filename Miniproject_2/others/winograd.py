@@ -17,7 +17,7 @@ where the folded kernels' took 2.3-2.5 ms.
 """
 from functools import lru_cache
 
-from torch import arange, cat
+from torch import arange, cat, empty
 
 MIN_VALUES = 1 << 13  # below this many input values, or
 MIN_PRODUCTS = 9 << 16  # this many input values times output channels, the planned folded kernels win
@@ -43,31 +43,28 @@ def applies(scale, kernel, stride, padding, dilation, x, out_channels):
 def transform_weight(weight):
     """Return W9 (9 O, C), rows ordered (row tap, column tap, output channel): the nine transformed kernels.
 
-    W9[r', s'] = sum over r, s of A[r', r] A[s', s] w[:, :, r, s], with A's rows (1, 1, 1), (-1, 0, 0), (0, 0, -1).
+    W9[r', s'] = sum over r, s of A[r', r] A[s', s] w[:, :, r, s], with A's rows (1, 1, 1), (-1, 0, 0), (0, 0, -1):
+    one GEMM by the Kronecker product of A with itself (``tap_matrix``).
     """
-    rows = _taps(weight, 2)  # (3, O, C, 3)
-    return _taps(rows, 3).transpose(0, 1).reshape(-1, weight.shape[1])
-
-
-def _taps(w, dim):
-    """Return (3, ...): the X, D0 and D1 combinations of ``w``'s three taps along ``dim``, stacked first."""
-    first, middle, last = w.select(dim, 0), w.select(dim, 1), w.select(dim, 2)
-    # Two additions: a sum over a middle dimension of a small tensor took 50 us here (48 x 48 kernels).
-    return cat([(first + middle).add_(last).unsqueeze(0), first.neg().unsqueeze(0), last.neg().unsqueeze(0)])
+    o, c = weight.shape[:2]
+    return tap_matrix(weight.dtype, weight.device).mm(weight.reshape(o * c, 9).t()).view(9 * o, c)
 
 
 def transform_weight_grad(grad9, weight_grad):
-    """Add dL/dw, given dL/dW9 (9 O, C), to ``weight_grad`` (O, C, 3, 3): the adjoint of ``transform_weight``,
-    dL/dw[r, s] = sum over r', s' of A[r', r] A[s', s] dL/dW9[r', s']."""
+    """Add dL/dw, given dL/dW9 (9 O, C), to ``weight_grad`` (O, C, 3, 3, contiguous): the adjoint of
+    ``transform_weight``, dL/dw[r, s] = sum over r', s' of A[r', r] A[s', s] dL/dW9[r', s']."""
     o, c = weight_grad.shape[:2]
-    rows = _taps_adjoint(grad9.view(3, 3, o, c), 0)  # (3 r, 3 s', O, C)
-    weight_grad.add_(_taps_adjoint(rows, 1).permute(2, 3, 0, 1))
+    weight_grad.view(o * c, 9).addmm_(grad9.view(9, o * c).t(), tap_matrix(grad9.dtype, grad9.device))
 
 
-def _taps_adjoint(g, dim):
-    """Return g with its taps along ``dim`` mapped back: tap 0 gets X - D0, tap 1 gets X, tap 2 gets X - D1."""
-    x, d0, d1 = g.select(dim, X), g.select(dim, D0), g.select(dim, D1)
-    return cat([(x - d0).unsqueeze(dim), x.unsqueeze(dim), (x - d1).unsqueeze(dim)], dim)
+@lru_cache(maxsize=8)
+def tap_matrix(dtype, device):
+    """Return the (9, 9) matrix A (x) A that maps a 3x3 kernel's taps to the nine transformed ones."""
+    a = empty((3, 3), dtype=dtype, device=device).zero_()
+    a[X] = 1
+    a[D0, 0] = -1
+    a[D1, 2] = -1
+    return (a.view(3, 1, 3, 1) * a.view(1, 3, 1, 3)).reshape(9, 9)
 
 
 def combine(z, out, axis, spatial):

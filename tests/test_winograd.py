@@ -66,7 +66,8 @@ def test_large_inputs_take_this_form_and_small_ones_the_planned_kernels(monkeypa
     real = winograd.forward
     monkeypatch.setattr(winograd, "forward", lambda *a: calls.append(a[0].shape) or real(*a))
     block = Upsampling(48, 48, 3, padding=1)
-    block.forward(torch.randn(2, 48, 8, 8))  # 6,144 input values: below MIN_VALUES
+    block.forward(torch.randn(2, 48, 8, 8))  # 6,144 input values times 48 outputs: below MIN_PRODUCTS
+    Upsampling(400, 400, 3, padding=1).forward(torch.randn(1, 400, 3, 3))  # 3,600 values: below MIN_VALUES
     assert calls == []
     block.forward(torch.randn(8, 48, 8, 8))
     assert calls == [(8, 48, 8, 8)]

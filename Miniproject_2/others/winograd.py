@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from torch import arange, cat, empty
 
-MIN_VALUES = 1 << 13  # below this many input values, or
+MIN_VALUES = 1 << 12  # below this many input values, or
 MIN_PRODUCTS = 9 << 16  # this many input values times output channels, the planned folded kernels win
 MAX_SCRATCH = 1 << 24  # values of the products Z per call (64 MB in float32): larger batches go in chunks
 X, D0, D1 = 0, 1, 2  # the transformed taps along one axis: (1, 1, 1), (-1, 0, 0) and (0, 0, -1) times (k0, k1, k2)
@@ -28,11 +28,11 @@ X, D0, D1 = 0, 1, 2  # the transformed taps along one axis: (1, 1, 1), (-1, 0, 0
 def applies(scale, kernel, stride, padding, dilation, x, out_channels):
     """True when the block (``Upsampling``) is nearest 2x + 3x3 convolution with padding 1, stride and dilation
     1, and ``x`` is large enough for this form to beat the planned folded kernels (whose passes cost fewer
-    operations: forward + backward of one block, 63 against 219 us at C = O = 16, 8x8 pixels, batch 1), but its
+    operations: forward + backward of one block, 63 against 148 us at C = O = 16, 8x8 pixels, batch 1), but its
     products for one image, 9 O H W values, fit in MAX_SCRATCH (the folded kernels then use less memory).
 
     The thresholds sit near where the two broke even on 2 CPU threads (block alone, forward + backward): this
-    form runs for 8x8 inputs with O = C from batch 36 / 4 / 2 at C = 16 / 48 / 100, and for 16x16 inputs with
+    form runs for 8x8 inputs with O = C from batch 36 / 4 / 1 at C = 16 / 48 / 100, and for 16x16 inputs with
     O = 3 from batch 48 / 16 / 8; the gain grows with C, the fixed cost of its additions with O."""
     values = x.numel()
     return (scale == (2, 2) and kernel == (3, 3) and stride == (1, 1) and padding == (1, 1) and dilation == (1, 1)

@@ -159,3 +159,14 @@ def test_large_batches_go_in_chunks_of_images(monkeypatch):
     monkeypatch.setattr(winograd, "forward", lambda *a: pytest.fail("one image's products exceed MAX_SCRATCH"))
     out = Upsampling(3, 4, 3, padding=1).forward(random_input((1, 3, 13, 10), 0).float())  # the folded kernels
     assert out.shape == (1, 4, 26, 20)
+
+
+def test_eval_mode_forward_matches_torch():
+    """``predict``'s path: no state is saved, the output is the same."""
+    torch.manual_seed(0)
+    block = Upsampling(16, 16, 3, padding=1).to(torch.float64).eval()
+    x = random_input((64, 16, 8, 8), 1)
+    assert winograd.applies((2, 2), (3, 3), (1, 1), (1, 1), (1, 1), x, 16)
+    torch.testing.assert_close(block.forward(x), reference(x, block.weight, block.bias), rtol=1e-10, atol=1e-10)
+    with pytest.raises(RuntimeError, match="training mode"):
+        block.backward(torch.ones(64, 16, 16, 16, dtype=torch.float64))

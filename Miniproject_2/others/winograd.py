@@ -19,6 +19,8 @@ from functools import lru_cache
 
 from torch import arange, cat, empty
 
+from .subpixel import interleaved
+
 MIN_VALUES = 1 << 12  # below this many input values, or
 MIN_PRODUCTS = 9 << 16  # this many input values times output channels, the planned folded kernels win
 MAX_SCRATCH = 1 << 24  # values of the products Z per call (64 MB in float32): larger batches go in chunks
@@ -100,12 +102,10 @@ def combine_adjoint(g, out, axis, spatial):
 def phase_index(channels, h, w, device):
     """Return the (C*2H*2W,) index that interleaves phases: output (c, 2i+a, 2j+b) reads phase (a, b)'s (c, i, j)
     from an image laid out (2, 2, C, H, W)."""
-    c = arange(channels, device=device).view(channels, 1, 1, 1, 1)
-    i = arange(h, device=device).view(1, h, 1, 1, 1)
-    a = arange(2, device=device).view(1, 1, 2, 1, 1)
-    j = arange(w, device=device).view(1, 1, 1, w, 1)
-    b = arange(2, device=device).view(1, 1, 1, 1, 2)
-    return ((((a * 2 + b) * channels + c) * h + i) * w + j).reshape(-1)
+    positions = arange(4 * channels * h * w, device=device)
+    index = positions.new_empty((1, channels, 2 * h, 2 * w))
+    interleaved(index, (2, 2)).copy_(positions.view(1, 2, 2, channels, h, w))
+    return index.view(-1)
 
 
 def chunks(x, out_channels):
@@ -165,7 +165,7 @@ def _backward(grad, x, weight9, weight_grad, input_grad, workspace):
     n, c, h, w = x.shape
     o = weight9.shape[0] // 9
     phases = workspace.get("grad_cols", (n, 2, 2, o, h, w), x)
-    phases.copy_(grad.reshape(n, o, h, 2, w, 2).permute(0, 3, 5, 1, 2, 4))
+    phases.copy_(interleaved(grad, (2, 2)))
     # dL/dZ is laid out image-major, (3, 3, O, N, H, W), so that dL/dW9 is one GEMM over all images.
     rows = combine_adjoint(phases, workspace.get("cols.pad", (n, 2, 3, o, h, w), x), 2, 5)
     h_rows = workspace.get("cols", (3, 3, o, n, h, w), x)

@@ -109,7 +109,7 @@ def summary(rounds):
     inside = [value for value in rounds if q1 - 1.5 * iqr <= value <= q3 + 1.5 * iqr]
     far = sum(abs(value - mean) > stddev for value in rounds)
     return {"data": rounds, "rounds": len(rounds), "min": min(rounds), "max": max(rounds), "mean": mean,
-            "stddev": stddev, "median": statistics.median(rounds), "q1": q1, "q3": q3, "iqr": iqr,
+            "stddev": stddev, "median": median, "q1": q1, "q3": q3, "iqr": iqr,
             "ld15iqr": min(inside), "hd15iqr": max(inside), "iqr_outliers": len(rounds) - len(inside),
             "stddev_outliers": far, "outliers": f"{far};{len(rounds) - len(inside)}", "ops": 1 / mean,
             "total": sum(rounds)}

@@ -264,8 +264,7 @@ def product(a, b, into=None, views=UNCACHED, transposed=False):
     """Return a b, or add it to ``into`` (contiguous, a.shape[0] * b.shape[1] values) in place and return ``into``;
     ``transposed``: return (a b)^T, computed as b^T a^T when that has the longer side as its columns."""
     if transposed:
-        left, right, flip = transposed_operands(a, b)
-        return left.mm(right).t() if flip else left.mm(right)
+        return transposed_product(transposed_operands(a, b))
     if into is None:
         return a.mm(b)
     views.view_of(into, "product", lambda t: t.view(a.shape[0], b.shape[1])).addmm_(a, b)
@@ -276,6 +275,13 @@ def transposed_operands(a, b):
     """Return ``(left, right, flip)`` with (a b)^T = ``left.mm(right)``, transposed when ``flip``: b^T a^T where
     that has the longer side as its columns (``swapped``), else a b then a transposed view."""
     return (b.t(), a.t(), False) if swapped(a.shape[0], b.shape[1], True) else (a, b, True)
+
+
+def transposed_product(operands):
+    """Return (a b)^T from ``transposed_operands(a, b)``: ``left.mm(right)``, transposed when ``flip``."""
+    left, right, flip = operands
+    value = left.mm(right)
+    return value.t() if flip else value
 
 
 def swapped(o, k, transposed):

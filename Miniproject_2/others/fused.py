@@ -98,8 +98,7 @@ class FusedPlan:
             grad_t = conv_ops.weight_grad(grid, x, tuple(compact.shape[2:]), (1, 1), pad, (1, 1), conv_ops.SHARED,
                                           self.conv.columns.cols, views=own, transposed=True)
         else:
-            left, right, flip = product
-            grad_t = left.mm(right).t() if flip else left.mm(right)
+            grad_t = conv_ops.transposed_product(product)
         out, s, rows, into_view, permuted = unfold
         out.baddbmm_(s, grad_t.reshape(rows), beta=0)
         into_view.add_(permuted)

@@ -48,7 +48,7 @@ def device_label(cuda_name=None, model=None):
 
 def load(path):
     """Return {(kind, device, width, batch, impl): median seconds}, the extra_info of every benchmark, and the
-    machine information; all empty for ``path`` None."""
+    machine information; all empty for ``path`` None. A layer's benchmark has its label in the width's place."""
     if path is None:
         return {}, {}, {}
     data = json.loads(Path(path).read_text())
@@ -56,7 +56,8 @@ def load(path):
     for bench in data["benchmarks"]:
         extra = bench["extra_info"]
         kind = bench["name"].split("[")[0].replace("test_", "")
-        key = (kind, extra.get("device"), extra.get("width"), extra.get("batch"), extra.get("impl"))
+        width = extra.get("width", extra.get("layer"))
+        key = (kind, extra.get("device"), width, extra.get("batch"), extra.get("impl"))
         times[key], info[key] = bench["stats"]["median"], extra
     return times, info, data.get("machine_info", {})
 
@@ -139,12 +140,18 @@ def training_lines(run, steady, device, png):
     return lines + [""], rows, steady_rows
 
 
+def reference_rate(times, info, kind, device):
+    """GFLOP/s of the reference benchmark ``kind`` (``matmul_2048``, ``conv_reference``) on ``device``, or None."""
+    key = (kind, device, None, None, None)
+    return info[key]["flops"] / times[key] / 1e9 if key in times else None
+
+
 def efficiency_line(times, info, device, rows, note=""):
-    """The matmul's GFLOP/s and the largest training step's, as counted by ``others/flops.py``."""
-    matmul = times.get(("matmul_2048", device, None, None, None))
-    if not (matmul and rows):
+    """The matmul's GFLOP/s and the largest training step's, as counted by ``others/flops.py``, and PyTorch's own
+    convolution's where the run measured it."""
+    peak = reference_rate(times, info, "matmul_2048", device)
+    if not (peak and rows):
         return []
-    peak = info[("matmul_2048", device, None, None, None)]["flops"] / matmul / 1e9
     best = max(rows, key=lambda r: (r[1], r[0]))
     key = ("train_step", device, best[0], best[1], "scratch")
     counted = info[key]["flops"] / times[key] / 1e9
@@ -155,6 +162,11 @@ def efficiency_line(times, info, device, rows, note=""):
         executed = info[key]["executed_flops"] / times[key] / 1e9
         line += (f"; {executed:.0f} GFLOP/s counting the multiply-adds our kernels execute (the upsampling blocks "
                  f"need fewer than the dense count), {100 * executed / peak:.0f} % of the matmul")
+    conv = reference_rate(times, info, "conv_reference", device)
+    if conv:  # runs before 2026-11-30 did not measure it
+        n, c, size = info[("conv_reference", device, None, None, None)]["shape"][:3]
+        line += (f". PyTorch's own 3x3 convolution, the library the twin's layers run on ({c} channels, "
+                 f"{size}x{size}, batch {n}): {conv:.0f} GFLOP/s, {conv / peak:.2f} times the matmul")
     return [line + ".", ""]
 
 
@@ -198,6 +210,37 @@ def model_train_lines(run, steady):
     return lines + [""]
 
 
+def layer_lines(run, steady):
+    """Markdown rows for the benchmarks of the shipped network's layers (``benchmarks/test_layers.py``), with the
+    run without page faults beside when there is one, and the layers' totals."""
+    times = run[0]
+    keys = sorted(k for k in times if k[0] == "layer" and k[4] == "scratch")
+    if not keys:
+        return []
+    sources = (times, steady[0]) if steady[0] else (times,)
+    lines = [f"## The shipped network's layers one at a time (forward + backward, batch {keys[0][3]})", "",
+             "PyTorch's side: `F.conv2d` (after `F.interpolate` for an upsampling block) with autograd.", "",
+             "| device | layer | ours (ms) | PyTorch (ms) | ours / PyTorch speed | page faults per call, ours / "
+             "PyTorch |" + (" no page faults: ours (ms) | PyTorch (ms) | ours / PyTorch |" if steady[0] else ""),
+             "|---" * (6 + 3 * bool(steady[0])) + "|"]
+    totals = [[0.0, 0.0] for _ in sources]
+    for key in keys:
+        cells = []
+        for total, times_of in zip(totals, sources):
+            ours, twin = times_of.get(key), times_of.get(key[:4] + ("twin",))
+            if None in (ours, twin):
+                cells += ["", "", ""]
+                continue
+            total[0], total[1] = total[0] + ours, total[1] + twin
+            cells += [f"{1e3 * ours:.3f}", f"{1e3 * twin:.3f}", f"{twin / ours:.2f}"]
+        cells.insert(3, faults(run[1], key[:4]))
+        lines.append(f"| {key[1]} | {key[2]} | " + " | ".join(cells) + " |")
+    for (ours, twin), note in zip(totals, ("", "No page faults: ")):
+        lines += ["", f"{note}All {len(keys)} layers: ours {1e3 * ours:.2f} ms, PyTorch {1e3 * twin:.2f} ms "
+                      f"({twin / ours:.2f}x)."]
+    return lines + [""]
+
+
 def memory_lines(memory):
     """Markdown rows for the peak memory of a step, per implementation."""
     if not memory:
@@ -231,7 +274,7 @@ def write(json_path, out_md, memory=None, steady_path=None):
         lines += training + efficiency_line(times, info, device, rows)
         lines += efficiency_line(steady[0], steady[1], device, steady_rows, "No page faults: ")
         lines += predict_lines(run, steady, device)
-    lines += model_train_lines(run, steady) + memory_lines(memory)
+    lines += model_train_lines(run, steady) + layer_lines(run, steady) + memory_lines(memory)
     text = "\n".join(lines)
     Path(out_md).write_text(text)
     return text

@@ -8,9 +8,10 @@ import pytest
 from others import report
 
 
-def fake_run(path, twin=2.0, faults=None, executed=None):
+def fake_run(path, twin=2.0, faults=None, executed=None, conv=None):
     """A saved run in which the twin takes ``twin`` times as long as ours in every training step; ours executes
-    ``executed`` times the counted FLOPs when given (runs before 2026-11-30 did not record it)."""
+    ``executed`` times the counted FLOPs when given (runs before 2026-11-30 did not record it); PyTorch's reference
+    convolution takes ``conv`` seconds for 10 GFLOP when given (runs before 2026-11-30 did not measure it)."""
     benchmarks = []
     counted = {} if faults is None else {"faults_per_call": faults}
     for width in (16, 48):
@@ -23,6 +24,9 @@ def fake_run(path, twin=2.0, faults=None, executed=None):
                                                   "flops": 1e9 * batch, **counted, **extra}})
     benchmarks.append({"name": "test_matmul_2048[cpu]", "stats": {"median": 0.1},
                        "extra_info": {"device": "cpu", "flops": 2 * 2048 ** 3}})
+    if conv is not None:
+        benchmarks.append({"name": "test_conv_reference[cpu]", "stats": {"median": conv},
+                           "extra_info": {"device": "cpu", "flops": 1e10, "shape": [16, 512, 16, 16]}})
     for impl, seconds in (("scratch", 0.05), ("twin", 0.05 * twin)):
         benchmarks.append({"name": f"test_predict[cpu-16-{impl}]", "stats": {"median": seconds},
                            "extra_info": {"impl": impl, "width": 16, "batch": 100, "device": "cpu", **counted}})
@@ -48,6 +52,38 @@ def test_report_tables_ratios_and_figure(tmp_path):
     assert "no page faults" not in text
     assert "Training step at C=48, batch 64: 100 GFLOP/s counted as PyTorch's dense convolutions" in text
     assert "multiply-adds our kernels execute" not in text
+    assert "PyTorch's own 3x3 convolution" not in text and "layers one at a time" not in text
+
+
+def add_layers(path, twin):
+    """Add two layer benchmarks to the saved run at ``path``: ours 1 and 3 ms, the twin ``twin`` times that."""
+    data = json.loads(path.read_text())
+    for label, seconds in (("L01-conv-3to4-32x32-s1", 0.001), ("L02-up-4to3-16x16-s1", 0.003)):
+        for impl, time in (("scratch", seconds), ("twin", seconds * twin)):
+            data["benchmarks"].append({"name": f"test_layer[cpu-{label}-{impl}]", "stats": {"median": time},
+                                       "extra_info": {"impl": impl, "device": "cpu", "layer": label, "batch": 8,
+                                                      "faults_per_call": 5}})
+    path.write_text(json.dumps(data))
+
+
+def test_report_lists_the_layers_and_their_totals_in_both_modes(tmp_path):
+    fake_run(tmp_path / "run.json")
+    fake_run(tmp_path / "steady.json")
+    add_layers(tmp_path / "run.json", 2.0)
+    add_layers(tmp_path / "steady.json", 0.5)
+    text = report.write(tmp_path / "run.json", tmp_path / "run.md", None, tmp_path / "steady.json")
+    assert "## The shipped network's layers one at a time (forward + backward, batch 8)" in text
+    assert "| cpu | L01-conv-3to4-32x32-s1 | 1.000 | 2.000 | 2.00 | 5 / 5 | 1.000 | 0.500 | 0.50 |" in text
+    assert "| cpu | L02-up-4to3-16x16-s1 | 3.000 | 6.000 | 2.00 | 5 / 5 | 3.000 | 1.500 | 0.50 |" in text
+    assert "All 2 layers: ours 4.00 ms, PyTorch 8.00 ms (2.00x)." in text
+    assert "No page faults: All 2 layers: ours 4.00 ms, PyTorch 2.00 ms (0.50x)." in text
+
+
+def test_report_gives_pytorchs_convolution_rate_beside_the_matmul(tmp_path):
+    fake_run(tmp_path / "run.json", conv=0.025)
+    text = report.write(tmp_path / "run.json", tmp_path / "run.md", None)
+    assert ("PyTorch's own 3x3 convolution, the library the twin's layers run on (512 channels, 16x16, batch 16): "
+            "400 GFLOP/s, 2.33 times the matmul.") in text
 
 
 def test_report_gives_the_executed_rate_where_the_run_recorded_it(tmp_path):

@@ -8,7 +8,8 @@ from Miniproject_2.others import Conv2d, Upsampling
 
 def conv_layers(net, shape):
     """Return ``[(layer, input shape)]`` for every Conv2d and Upsampling block of ``net`` in the order a forward
-    pass on a random input of ``shape`` runs them (an Upsampling block's own Conv2d is not listed apart)."""
+    pass on a random input of ``shape`` (on the parameters' device and dtype) runs them (an Upsampling block's own
+    Conv2d is not listed apart)."""
     inner = {id(m.conv) for m in net.modules() if isinstance(m, Upsampling)}
     layers = [m for m in net.modules() if isinstance(m, Upsampling) or (isinstance(m, Conv2d) and id(m) not in inner)]
     seen = []
@@ -18,7 +19,8 @@ def conv_layers(net, shape):
             return forward(input)
         object.__setattr__(layer, "forward", record)  # the instance's own attribute, past Module.__setattr__
     try:
-        net.forward(torch.rand(shape))
+        parameter = net.param()[0][0]
+        net.forward(torch.rand(shape, dtype=parameter.dtype, device=parameter.device))
     finally:
         for layer in layers:
             object.__delattr__(layer, "forward")
@@ -26,7 +28,8 @@ def conv_layers(net, shape):
 
 
 def label(index, layer, shape):
-    """``L01-conv-48to24-32x32-s1``: the layer's place (from 0), kind, channels, input size and stride."""
+    """``L01-conv-48to24-32x32-s1``: the layer's place (``index`` from 0, shown from 1), kind, channels, input size
+    and stride."""
     conv = layer.conv if isinstance(layer, Upsampling) else layer
     kind = "up" if isinstance(layer, Upsampling) else "conv"
     return f"L{index + 1:02d}-{kind}-{conv.in_channels}to{conv.out_channels}-{shape[2]}x{shape[3]}-s{conv.stride[0]}"

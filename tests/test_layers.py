@@ -29,6 +29,11 @@ def test_conv_layers_follows_the_shipped_unet_down_and_back_up():
     assert "L10-up-48to24-16x16-s1" in names and "L11-conv-48to24-32x32-s1" in names  # up, then the merge
 
 
+def test_conv_layers_runs_on_the_parameters_dtype():
+    net = networks.build({"name": "course", "width": 5}).to(torch.float64)
+    assert [shape for _, shape in conv_layers(net, (1, 3, 16, 16))][-1] == (1, 5, 8, 8)
+
+
 def test_conv_layers_removes_its_recorders_when_the_forward_fails():
     net = networks.build({"name": "course", "width": 5})
     with pytest.raises(ValueError, match="channels"):

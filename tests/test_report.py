@@ -79,6 +79,15 @@ def test_report_lists_the_layers_and_their_totals_in_both_modes(tmp_path):
     assert "No page faults: All 2 layers: ours 4.00 ms, PyTorch 2.00 ms (0.50x)." in text
 
 
+def test_report_lists_the_layers_beside_a_run_without_page_faults_that_has_none(tmp_path):
+    fake_run(tmp_path / "run.json")
+    fake_run(tmp_path / "steady.json")
+    add_layers(tmp_path / "run.json", 2.0)
+    text = report.write(tmp_path / "run.json", tmp_path / "run.md", None, tmp_path / "steady.json")
+    assert "| cpu | L01-conv-3to4-32x32-s1 | 1.000 | 2.000 | 2.00 | 5 / 5 |  |  |  |" in text
+    assert "All 2 layers: ours 4.00 ms, PyTorch 8.00 ms (2.00x)." in text and "No page faults: All" not in text
+
+
 def test_report_gives_pytorchs_convolution_rate_beside_the_matmul(tmp_path):
     fake_run(tmp_path / "run.json", conv=0.025)
     text = report.write(tmp_path / "run.json", tmp_path / "run.md", None)

@@ -9,6 +9,14 @@ def conv_macs(c_in, c_out, k, h_out, w_out):
     return c_in * c_out * k * k * h_out * w_out
 
 
+def course_layers(width, size=32):
+    """The course network's four 3x3 convolutions: ``(in channels, out channels, output size, needs input gradient,
+    upsampling block)``."""
+    c, s = width, size
+    return [(3, c, s // 2, False, False), (c, c, s // 4, True, False), (c, c, s // 2, True, True),
+            (c, 3, s, True, True)]
+
+
 def course_training_flops(width, batch, size=32):
     """FLOPs of forward + backward (input and weight gradients) of the course network, as PyTorch computes it.
 
@@ -16,12 +24,9 @@ def course_training_flops(width, batch, size=32):
     first layer, whose input gradient is not needed; activations, upsampling, loss and SGD are ignored
     (they are a few percent).
     """
-    c, s = width, size
-    layers = [(3, c, s // 2, False), (c, c, s // 4, True), (c, c, s // 2, True), (c, 3, s, True)]
     total = 0
-    for c_in, c_out, out, needs_input_grad in layers:
-        macs = conv_macs(c_in, c_out, 3, out, out)
-        total += macs * (3 if needs_input_grad else 2)
+    for c_in, c_out, out, needs_input_grad, _ in course_layers(width, size):
+        total += conv_macs(c_in, c_out, 3, out, out) * (3 if needs_input_grad else 2)
     return 2 * total * batch
 
 
@@ -33,11 +38,13 @@ def course_executed_flops(width, batch, size=32):
     the folded 2x2 kernels of its four phases over an (H + 1) x (W + 1) grid (``subpixel``: 16 products per grid
     point). Activations, additions and copies are not counted.
     """
-    c, s = width, size
-    total = 2 * conv_macs(3, c, 3, s // 2, s // 2) + 3 * conv_macs(c, c, 3, s // 4, s // 4)
-    for c_in, c_out, h in ((c, c, s // 4), (c, 3, s // 2)):
-        x = torch.empty((batch, c_in, h, h), device="meta")
-        if winograd.applies((2, 2), (3, 3), (1, 1), (1, 1), (1, 1), x, c_out):
+    total = 0
+    for c_in, c_out, out, needs_input_grad, upsampling in course_layers(width, size):
+        h = out // 2  # an upsampling block's input
+        if not upsampling:
+            total += conv_macs(c_in, c_out, 3, out, out) * (3 if needs_input_grad else 2)
+        elif winograd.applies((2, 2), (3, 3), (1, 1), (1, 1), (1, 1),
+                              torch.empty((batch, c_in, h, h), device="meta"), c_out):
             total += 3 * 9 * c_in * c_out * h * h
         else:
             total += 3 * 16 * c_in * c_out * (h + 1) * (h + 1)

@@ -188,6 +188,19 @@ def predict_lines(run, steady, device):
     return lines + [""]
 
 
+def ours_and_twin(times, key):
+    """``(ours, twin)`` seconds of the benchmark ``key`` (its scratch key, or any with the same first four parts) in
+    ``times``, or None where either is missing."""
+    ours, twin = times.get(key[:4] + ("scratch",)), times.get(key[:4] + ("twin",))
+    return None if None in (ours, twin) else (ours, twin)
+
+
+def pair_cells(pair, show):
+    """Three table cells for ``pair`` (``ours_and_twin``): both times through ``show``, and ours / PyTorch speed;
+    blank for None."""
+    return ["", "", ""] if pair is None else [show(pair[0]), show(pair[1]), f"{pair[1] / pair[0]:.2f}"]
+
+
 def model_train_lines(run, steady):
     """Markdown rows for the Model.train benchmark (the shipped network), scaled to 50,000 pairs."""
     times, info = run[:2]
@@ -203,9 +216,7 @@ def model_train_lines(run, steady):
         scale = 50000 / info[key]["images"]
         cells = []
         for times_of in (times, steady[0]) if steady[0] else (times,):
-            ours, twin = times_of.get(key), times_of.get(key[:4] + ("twin",))
-            cells += ["", "", ""] if None in (ours, twin) else [f"{ours * scale:.0f}", f"{twin * scale:.0f}",
-                                                               f"{twin / ours:.2f}"]
+            cells += pair_cells(ours_and_twin(times_of, key), lambda seconds: f"{seconds * scale:.0f}")
         lines.append(f"| {key[1]} | " + " | ".join(cells) + " |")
     return lines + [""]
 
@@ -227,12 +238,10 @@ def layer_lines(run, steady):
     for key in keys:
         cells = []
         for total, times_of in zip(totals, sources):
-            ours, twin = times_of.get(key), times_of.get(key[:4] + ("twin",))
-            if None in (ours, twin):
-                cells += ["", "", ""]
-                continue
-            total[0], total[1] = total[0] + ours, total[1] + twin
-            cells += [f"{1e3 * ours:.3f}", f"{1e3 * twin:.3f}", f"{twin / ours:.2f}"]
+            pair = ours_and_twin(times_of, key)
+            if pair is not None:
+                total[0], total[1] = total[0] + pair[0], total[1] + pair[1]
+            cells += pair_cells(pair, lambda seconds: f"{1e3 * seconds:.3f}")
         cells.insert(3, faults(run[1], key[:4]))
         lines.append(f"| {key[1]} | {key[2]} | " + " | ".join(cells) + " |")
     for (ours, twin), note in zip(totals, ("", "No page faults: ")):

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from torch import arange, cat, empty
+from torch import cat, empty
 
 
 def _load_framework():
@@ -36,9 +36,10 @@ Module, Conv2d, TransposeConv2d, NearestUpsampling, Upsampling = (
 ReLU, LeakyReLU, Sigmoid, Sequential, Identity, Concat, Add, MSE, SGD, Adam, CosineAnnealingLR = (
     _framework.ReLU, _framework.LeakyReLU, _framework.Sigmoid, _framework.Sequential, _framework.Identity,
     _framework.Concat, _framework.Add, _framework.MSE, _framework.SGD, _framework.Adam, _framework.CosineAnnealingLR)
-networks, serialization, checks, augment, workspace, snapshot = (
-    _framework.networks, _framework.serialization, _framework.checks, _framework.augment, _framework.workspace,
-    _framework.snapshot)
+checks, workspace = _framework.checks, _framework.kernels.workspace
+_denoiser = _framework.denoiser
+networks, serialization, augment, snapshot = _denoiser.networks, _denoiser.serialization, _denoiser.augment, _denoiser.snapshot
+images, guard, averaging = _denoiser.images, _denoiser.guard, _denoiser.averaging
 
 __all__ = ["Model", "Module", "Conv2d", "TransposeConv2d", "NearestUpsampling", "Upsampling", "ReLU", "LeakyReLU",
            "Sigmoid", "Sequential", "Identity", "Concat", "Add", "MSE", "SGD", "Adam", "CosineAnnealingLR"]
@@ -46,7 +47,7 @@ __all__ = ["Model", "Module", "Conv2d", "TransposeConv2d", "NearestUpsampling", 
 BESTMODEL = Path(__file__).resolve().parent / "bestmodel.pth"
 ARCHITECTURE = {"name": "unet", "widths": [24, 48, 64, 64]}  # the course network: {"name": "course", "width": 48}
 # finetune_lr: the step size after load_pretrained_model(), where train() also ends at the running mean of the
-# weights it went through (README, "The course's one epoch must raise the PSNR check", for what it measured).
+# weights it went through (docs/model.md).
 # color_augment: each batch in a random channel order, and as negatives half the time (``augment.recolor``); exact for
 # noise independent across channels and symmetric about the clean value. load_pretrained_model() takes it from the
 # model file's recipe (False when the file has none).
@@ -102,7 +103,7 @@ class Model:
         self.architecture, self.net, self.loss = architecture, net.requires_input_grad_(False), MSE()
         self._snapshots = snapshot.Snapshots(SNAPSHOT_EVERY)
         self._average = False  # fine-tuning a loaded model: end each train() at the mean of its weights
-        self._loss_mean, self._losses_seen = None, 0  # running mean of the loss, for ``_spiked``
+        self._losses = guard.LossWatch()  # running mean of the loss, for ``_spiked``
         self.rollbacks = []  # one entry per return to a snapshot by ``_roll_back``
         self.schedule = None  # the learning-rate schedule in progress, stepped once per batch
         self._new_optimizer(lr)
@@ -192,9 +193,7 @@ class Model:
         if self.schedule is None:
             self.plan(num_epochs, n)
         self.net.train()
-        params = [p for p, _ in self.net.param()]
-        mean = [p.clone() for p in params] if self._average and num_epochs else None
-        steps = 1
+        mean = averaging.RunningMean(p for p, _ in self.net.param()) if self._average and num_epochs else None
         for _ in range(num_epochs):
             started, order = time.monotonic(), empty(n).uniform_().argsort().to(train_input.device)
             for first in range(0, n, batch):
@@ -210,13 +209,10 @@ class Model:
                 loss = self._step(x, y)
                 self._advance_schedule()
                 if mean is not None:  # running mean of the loaded weights and every step's weights
-                    steps += 1
-                    for m, p in zip(mean, params):
-                        m.add_(p - m, alpha=1 / steps)
+                    mean.add()
                 self.progress(min(first + batch, n), n, loss, started)
         if mean is not None:
-            for m, p in zip(mean, params):
-                p.copy_(m)
+            mean.apply()
         workspace.SHARED.clear()  # the convolutions' scratch memory is not kept between calls
 
     def _advance_schedule(self):
@@ -248,23 +244,18 @@ class Model:
 
     def _spiked(self, loss):
         """True when ``loss`` exceeds ``recipe["spike_guard"]`` times the running mean of the losses before it
-        (which it joins unless it spiked).
+        (which it joins unless it spiked; ``guard.LossWatch``).
 
         Without the guard, bin/train --seed 2 went from a loss of 0.011 to 0.151 in one step, then 2e7, and never
-        came back; the PyTorch twin does the same from the same state (README, "Divergence").
+        came back; the PyTorch twin does the same from the same state (docs/model.md, "Divergence").
         """
-        mean, factor = self._loss_mean, self.recipe["spike_guard"]
-        if factor and mean is not None and self._losses_seen >= SPIKE_AFTER and loss > factor * mean:
-            return True
-        self._losses_seen += 1
-        self._loss_mean = loss if mean is None else mean + (loss - mean) / min(self._losses_seen, SPIKE_AFTER)
-        return False
+        return self._losses.spiked(loss, self.recipe["spike_guard"], SPIKE_AFTER)
 
     def _roll_back(self, loss):
         """Go back to the older snapshot (weights and moments) and halve the learning rate; skip this batch.
 
         The updates before this batch moved the weights to where its loss is many times the usual: Adam near the
-        edge of stability, not a wrong gradient (README, "Divergence"). The smaller rate keeps the next steps
+        edge of stability, not a wrong gradient (docs/model.md, "Divergence"). The smaller rate keeps the next steps
         from sliding there again; the data order and the schedule go on from here.
         """
         self._snapshots.restore(self.net, self.optimizer)
@@ -274,9 +265,9 @@ class Model:
             self.optimizer.lr = self.schedule.get_lr()
         else:
             self.optimizer.lr /= 2
-        self.rollbacks.append({"loss": loss, "mean": self._loss_mean, "lr": self.optimizer.lr})
+        self.rollbacks.append({"loss": loss, "mean": self._losses.mean, "lr": self.optimizer.lr})
         print(f"train: loss {loss:.4g} is over {self.recipe['spike_guard']:g} times its running mean "
-              f"{self._loss_mean:.4g}: the weights of an earlier snapshot are back and the learning rate halved "
+              f"{self._losses.mean:.4g}: the weights of an earlier snapshot are back and the learning rate halved "
               f"(now {self.optimizer.lr:.3g})", file=sys.stderr, flush=True)
 
     def predict(self, test_input):
@@ -318,29 +309,10 @@ class Model:
 
     def _pad(self, x):
         """Pad [0, 1] images by edge replication to the network's size multiple (bottom and right)."""
-        multiple = networks.size_multiple(self.architecture)
-        _, _, h, w = x.shape
-        if h % multiple == 0 and w % multiple == 0:
-            return x
-        rows = arange(-((-h) // multiple) * multiple, device=x.device).clamp(max=h - 1)
-        cols = arange(-((-w) // multiple) * multiple, device=x.device).clamp(max=w - 1)
-        return x.index_select(2, rows).index_select(3, cols)
+        return images.pad_to_multiple(x, networks.size_multiple(self.architecture))
 
-    def _to_unit(self, images, name):
-        """Return ``images`` (0-255) as float32 in [0, 1] on the model's device, clamped; refuse NaN and inf."""
-        x = images.to(self.device).float()
-        if not x.isfinite().all().item():
-            raise ValueError(f"{name} contains NaN or infinite values; expected images in 0-255")
-        return x.clamp(0, 255).div_(255)
+    def _to_unit(self, data, name):
+        """Return ``data`` (0-255) as float32 in [0, 1] on the model's device, clamped; refuse NaN and inf."""
+        return images.to_unit(data, name, self.device)
 
-    @staticmethod
-    def _check_images(name, images):
-        if not checks.is_tensor(images):
-            raise TypeError(f"{name} must be a tensor of images, got {type(images).__name__}")
-        if images.is_complex() or str(images.dtype) == "torch.bool":
-            raise TypeError(f"{name} must hold real numbers (uint8 or float) in 0-255, got {images.dtype}")
-        if images.dim() != 4 or images.shape[1] != 3:
-            raise ValueError(f"{name} must have shape (N, 3, H, W) with 3 colour channels, "
-                             f"got {tuple(images.shape)}")
-        if min(images.shape[2:]) < 1:
-            raise ValueError(f"{name} must have images of at least 1x1 pixels, got {tuple(images.shape)}")
+    _check_images = staticmethod(images.check_images)

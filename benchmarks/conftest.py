@@ -9,7 +9,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from others import allocator  # noqa: E402 (needs the root on sys.path)
+from others.bench import allocator  # noqa: E402 (needs the root on sys.path)
 
 QUICK = os.environ.get("N2N_BENCH_QUICK") == "1"
 BATCHES = (1, 8, 64, 256) if QUICK else (1, 2, 4, 8, 16, 32, 64, 128, 256)
@@ -21,7 +21,7 @@ PASSES = int(os.environ.get("N2N_BENCH_PASSES", "1"))  # processes that share ea
 
 @pytest.fixture(scope="session", autouse=True)
 def allocator_mode():
-    """Set the allocator mode before any benchmark allocates (``others/allocator.py``)."""
+    """Set the allocator mode before any benchmark allocates (``others/bench/allocator.py``)."""
     return allocator.apply(ALLOCATOR)
 
 

@@ -1,13 +1,13 @@
 """The shipped network's convolutions one at a time, forward + backward at Model's batch size, ours vs PyTorch
-(``others/layers.py``): where ``Model.train``'s time goes, and at which layers the twin's library beats the products
+(``others/bench/layers.py``): where ``Model.train``'s time goes, and at which layers the twin's library beats the products
 our operations can call (README, "two libraries at two speeds")."""
 import pytest
 import torch
 
 from conftest import measure, synchronize
 from Miniproject_2.model import ARCHITECTURE, RECIPE
-from Miniproject_2.others import networks
-from others.layers import conv_layers, label, twin_pass
+from Miniproject_2.others.denoiser import networks
+from others.bench.layers import conv_layers, label, twin_pass
 
 SIZE = 32
 

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from conftest import WIDTHS, measure, synchronize
-from Miniproject_2.others import networks
+from Miniproject_2.others.denoiser import networks
 from others.twin import twin_of
 
 

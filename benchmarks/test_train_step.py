@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from conftest import BATCHES, WIDTHS, measure, synchronize
-from Miniproject_2.others import networks
-from others.flops import course_executed_flops, course_training_flops
+from Miniproject_2.others.denoiser import networks
+from others.bench.flops import course_executed_flops, course_training_flops
 from others.twin import ScratchStep, TwinStep, twin_of
 
 SIZE = 32

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from Miniproject_2.model import Model
-from Miniproject_2.others import networks
+from Miniproject_2.others.denoiser import networks
 from others.metrics import psnr, validation_psnr
 
 

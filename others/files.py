@@ -1,24 +1,29 @@
 """Atomic file writes for data, checkpoints and histories (outside the submission, so torch.save is allowed)."""
-import io
 from pathlib import Path
 
 import torch
 
-from Miniproject_2.others.serialization import write_atomic
+from Miniproject_2.others.denoiser.serialization import write_atomic, write_atomic_with
 
 
 def save_atomic(obj, path):
-    """torch.save ``obj`` so that ``path`` holds the old contents or the new ones, never a mix."""
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
+    """torch.save ``obj`` so that ``path`` holds the old contents or the new ones, never a mix.
+
+    The tensors are written straight to the temporary file: no copy of them is held in memory.
+    """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, buffer.getvalue())
+    write_atomic_with(path, lambda stream: torch.save(obj, stream))
 
 
 def write_text_atomic(path, text):
     """Write ``text`` to ``path`` atomically (UTF-8)."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path, data):
+    """Write ``data`` to ``path`` atomically, making its folder when absent."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, text.encode("utf-8"))
+    write_atomic(path, data)
 
 
 def remove_stale_temporaries(path):

@@ -1,7 +1,7 @@
 """Denoise images of any size in overlapping tiles, so memory stays bounded and the result is seamless."""
 import torch
 
-from Miniproject_2.others.augment import average_over_symmetries
+from Miniproject_2.others.denoiser.augment import average_over_symmetries
 
 TILE = 128    # the kept centre of a tile, in pixels
 MARGIN = 32   # context on each side, beyond the network's receptive field (U-Net: about 20 pixels)

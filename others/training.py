@@ -6,7 +6,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from others.files import remove_stale_temporaries, save_atomic, write_text_atomic
+from others.files import remove_stale_temporaries, save_atomic, write_bytes_atomic, write_text_atomic
 from others.metrics import psnr, validation_psnr
 
 
@@ -98,3 +98,18 @@ def run(model, data, epochs, out, history_path, checkpoint, resume=False, start=
         write_text_atomic(history_path, json.dumps(history, indent=2))
         tqdm.write(f"epoch {epoch}: validation PSNR {value:.3f} dB ({seconds:.0f} s)" + (", saved" if improved else ""))
     return history
+
+
+def install(model_file, target):
+    """Copy ``model_file`` over ``target`` atomically, first keeping ``target`` as ``target.previous``.
+
+    Returns:
+        The path of the kept previous file, or None when ``target`` did not exist.
+    """
+    model_file, target = Path(model_file), Path(target)
+    previous = None
+    if target.is_file():
+        previous = target.with_name(target.name + ".previous")
+        write_bytes_atomic(previous, target.read_bytes())
+    write_bytes_atomic(target, model_file.read_bytes())
+    return previous

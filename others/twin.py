@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from Miniproject_2.model import Model
-from Miniproject_2.others.networks import UNET_WIDTHS
+from Miniproject_2.others.denoiser.networks import UNET_WIDTHS
 
 
 class UpsampleConv(nn.Module):

@@ -5,7 +5,8 @@ from contextlib import contextmanager
 import pytest
 import torch
 
-from Miniproject_2.others import SGD, conv_ops, shifted
+from Miniproject_2.others import SGD
+from Miniproject_2.others.kernels import conv_ops, shifted
 
 DTYPES = (torch.float32, torch.float64)
 # Tolerances against the float64 oracle: float64 should agree to rounding; float32 to its precision.
@@ -16,7 +17,12 @@ def assert_close(actual, expected, dtype, what):
     """Assert ``actual`` (in ``dtype``) equals the float64 ``expected`` within that dtype's tolerance."""
     assert actual.dtype == dtype, f"{what}: dtype {actual.dtype}, expected {dtype}"
     assert tuple(actual.shape) == tuple(expected.shape), f"{what}: shape {tuple(actual.shape)} vs {tuple(expected.shape)}"
-    torch.testing.assert_close(actual.double(), expected.double(), msg=lambda m: f"{what}: {m}", **TOL[dtype])
+    tolerance = dict(TOL[dtype])
+    if dtype == torch.float32 and expected.numel():
+        # float32 rounding of a sum scales with its terms, not with its result (a weight gradient that sums
+        # hundreds of products of order 1 may cancel to 0.01): the absolute tolerance grows with the largest value.
+        tolerance["atol"] *= max(1.0, expected.abs().max().item())
+    torch.testing.assert_close(actual.double(), expected.double(), msg=lambda m: f"{what}: {m}", **tolerance)
 
 
 def check_module(module, reference, x, dtype=torch.float64, params=("weight", "bias"), seed=0):

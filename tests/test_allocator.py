@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from others import allocator
+from others.bench import allocator
 
 PROBE = """
 import sys
 import torch
-from Miniproject_2.others import networks
-from others import allocator
+from Miniproject_2.others.denoiser import networks
+from others.bench import allocator
 from others.twin import TwinStep, twin_of
 allocator.apply(sys.argv[1])
 description = {"name": "course", "width": 48}

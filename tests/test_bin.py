@@ -12,7 +12,7 @@ import torch
 
 from conftest import ROOT
 
-SCRIPTS = ["train", "make-data", "package", "denoise", "report-denoiser", "benchmark"]
+SCRIPTS = ["train", "make-data", "package", "denoise", "report-denoiser", "report-sigma", "rehearse", "benchmark"]
 
 
 def run(script, *args):
@@ -39,18 +39,18 @@ def test_make_data_rejects_bad_sizes(tmp_path):
     assert done.returncode == 2 and "--train-size must be at least 1" in done.stderr
 
 
-def test_train_writes_model_and_history(tiny_data, tmp_path):
-    out, history = tmp_path / "m.pth", tmp_path / "h.json"
-    done = run("train", "--epochs", "2", "--data", str(tiny_data), "--out", str(out), "--history", str(history))
+def test_train_writes_model_and_history_into_its_run_folder(tiny_data, tmp_path):
+    folder = tmp_path / "run"
+    done = run("train", "--epochs", "2", "--data", str(tiny_data), "--run-dir", str(folder))
     assert done.returncode == 0, done.stderr
-    record = json.loads(history.read_text())
+    record = json.loads((folder / "train_history.json").read_text())
     assert [e["epoch"] for e in record["epochs"]] == [1, 2]
-    assert record["epochs"][0]["saved"] and out.is_file()
-    assert "best validation PSNR" in done.stdout
+    assert record["epochs"][0]["saved"] and (folder / "bestmodel.pth").is_file() and (folder / "checkpoint.pt").is_file()
+    assert "best validation PSNR" in done.stdout and str(folder / "bestmodel.pth") in done.stdout
 
 
 def test_train_explains_missing_data(tmp_path):
-    done = run("train", "--epochs", "1", "--data", str(tmp_path), "--out", str(tmp_path / "m.pth"))
+    done = run("train", "--epochs", "1", "--data", str(tmp_path), "--run-dir", str(tmp_path / "run"))
     assert done.returncode != 0 and "make-data" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -62,7 +62,9 @@ def test_train_resumes_from_its_checkpoint(tiny_data, tmp_path):
     assert done.returncode == 1 and "resume with --epochs 1" in done.stderr
     # fine-tuning from a model file runs at a constant rate: such a run can be extended
     common += ["--from", str(ROOT / "Miniproject_2" / "bestmodel.pth")]
-    assert run("train", "--epochs", "1", *common).returncode == 0
+    refused = run("train", "--epochs", "1", *common)  # a new run over the old run's files
+    assert refused.returncode == 2 and "already exist" in refused.stderr and "--force" in refused.stderr
+    assert run("train", "--epochs", "1", "--force", *common).returncode == 0
     done = run("train", "--epochs", "2", "--resume", *common)
     assert done.returncode == 0, done.stderr
     assert [e["epoch"] for e in json.loads((tmp_path / "h.json").read_text())["epochs"]] == [1, 2]
@@ -77,7 +79,8 @@ def test_killed_training_leaves_a_loadable_model(tiny_data, tmp_path):
     shutil.copy(ROOT / "Miniproject_2" / "bestmodel.pth", out)
     process = subprocess.Popen([sys.executable, str(ROOT / "bin" / "train"), "--epochs", "100", "--data",
                                 str(tiny_data), "--out", str(out), "--history", str(history), "--checkpoint",
-                                str(tmp_path / "c.pt")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                str(tmp_path / "c.pt"), "--force"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     while not (history.is_file() and len(json.loads(history.read_text()).get("epochs", [])) >= 2):
         assert time.monotonic() < deadline and process.poll() is None, "training did not get going"
@@ -95,7 +98,8 @@ def test_train_can_start_from_a_model_file_at_a_given_rate(tiny_data, tmp_path):
     record = json.loads((tmp_path / "h.json").read_text())
     assert record["recipe"]["lr"] == 2e-5
     assert record["epochs"][0]["val_psnr_db"] > record["noisy_psnr_db"] + 3  # it started from the trained model
-    bad = run("train", "--epochs", "1", "--data", str(tiny_data), "--from", str(tmp_path / "missing.pth"))
+    bad = run("train", "--epochs", "1", "--data", str(tiny_data), "--from", str(tmp_path / "missing.pth"),
+              "--run-dir", str(tmp_path / "bad"))
     assert bad.returncode == 1 and "bin/train" in bad.stderr and "Traceback" not in bad.stderr
 
 
@@ -142,8 +146,8 @@ def test_train_runs_another_architecture_and_the_pytorch_twin_alike(tiny_data, t
     records = []
     for extra in ([], ["--twin"]):
         history = tmp_path / f"h{len(records)}.json"
-        done = run("train", "--epochs", "1", "--data", str(tiny_data), "--out", str(tmp_path / "m.pth"),
-                   "--history", str(history), "--checkpoint", str(tmp_path / "c.pt"), "--architecture",
+        done = run("train", "--epochs", "1", "--data", str(tiny_data), "--run-dir", str(tmp_path / f"r{len(records)}"),
+                   "--history", str(history), "--architecture",
                    '{"name": "unet", "widths": [4, 8]}', "--batch-size", "16", "--train-size", "100",
                    "--threads", "1", "--no-augment", *extra)
         assert done.returncode == 0, done.stderr
@@ -161,8 +165,8 @@ def test_train_runs_another_architecture_and_the_pytorch_twin_alike(tiny_data, t
                                          (["--batch-size", "0"], "--batch-size must be positive"),
                                          (["--lr", "-1"], "--lr must be positive"),
                                          (["--spike-guard", "-1"], "--spike-guard must be 0 (off)")])
-def test_train_explains_bad_options(tiny_data, args, words):
-    done = run("train", "--epochs", "1", "--data", str(tiny_data), *args)
+def test_train_explains_bad_options(tiny_data, tmp_path, args, words):
+    done = run("train", "--epochs", "1", "--data", str(tiny_data), "--run-dir", str(tmp_path), *args)
     assert done.returncode != 0 and words in done.stderr and "Traceback" not in done.stderr
 
 
@@ -211,3 +215,112 @@ def test_report_denoiser_compares_ours_and_the_twin_over_seeds(tiny_data, tmp_pa
     assert f"{values[4][2]:+.3f} dB" in plain and "(3 pairs)" in plain
     assert seeds[seeds.index("## Short runs") + 2] == "some table"
     assert (tmp_path / "out" / "figure7.png").is_file() and (tmp_path / "out" / "ours-vs-twin.png").is_file()
+
+
+def tree_digest(folder):
+    """{relative path: bytes} of every file under ``folder`` outside runs/ and caches."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts and p.parts[len(folder.parts)] != "runs"}
+
+
+@pytest.fixture
+def project_copy(tmp_path):
+    """A copy of the project's code and model files, as a fresh clone would have them (no big reports)."""
+    copy = tmp_path / "project"
+    skip = shutil.ignore_patterns("__pycache__", "*.png", "bestmodel*.pth", "*.pkl")
+    for name in ("bin", "Miniproject_2", "others"):
+        shutil.copytree(ROOT / name, copy / name, ignore=skip if name == "others" else shutil.ignore_patterns(
+            "__pycache__"))
+    return copy
+
+
+def run_in(copy, script, *args):
+    return subprocess.run([sys.executable, str(copy / "bin" / script), *args], capture_output=True, text=True,
+                          timeout=600, cwd=copy)
+
+
+def test_train_at_its_defaults_changes_no_existing_file(tiny_data, project_copy):
+    before = tree_digest(project_copy)
+    done = run_in(project_copy, "train", "--epochs", "1", "--data", str(tiny_data), "--train-size", "16",
+                  "--architecture", '{"name": "unet", "widths": [4, 8]}')
+    assert done.returncode == 0, done.stderr
+    assert tree_digest(project_copy) == before  # the graded model and the tracked history are untouched
+    (folder,) = (project_copy / "runs").iterdir()
+    assert {p.name for p in folder.iterdir()} == {"bestmodel.pth", "train_history.json", "checkpoint.pt"}
+    again = run_in(project_copy, "train", "--epochs", "1", "--data", str(tiny_data), "--train-size", "16",
+                   "--architecture", '{"name": "unet", "widths": [4, 8]}')
+    assert again.returncode == 0 and len(list((project_copy / "runs").iterdir())) == 2  # a new folder each run
+
+
+def test_train_replaces_the_graded_model_only_with_install_and_keeps_the_old_one(tiny_data, project_copy, tmp_path):
+    shipped = project_copy / "Miniproject_2" / "bestmodel.pth"
+    old = shipped.read_bytes()
+    refused = run_in(project_copy, "train", "--epochs", "1", "--data", str(tiny_data), "--out", str(shipped))
+    assert refused.returncode == 2 and "--install" in refused.stderr and shipped.read_bytes() == old
+    done = run_in(project_copy, "train", "--epochs", "1", "--data", str(tiny_data), "--train-size", "16",
+                  "--run-dir", str(tmp_path / "r"), "--install")
+    assert done.returncode == 0, done.stderr
+    assert shipped.read_bytes() == (tmp_path / "r" / "bestmodel.pth").read_bytes() != old
+    assert (shipped.parent / "bestmodel.pth.previous").read_bytes() == old
+    assert "bestmodel.pth.previous" in done.stdout
+
+
+def test_train_refuses_to_replace_an_existing_file(tiny_data, tmp_path):
+    out = tmp_path / "mine.pth"
+    out.write_bytes(b"the user's model")
+    done = run("train", "--epochs", "1", "--data", str(tiny_data), "--out", str(out), "--run-dir", str(tmp_path / "r"))
+    assert done.returncode == 2 and "already exists" in done.stderr and out.read_bytes() == b"the user's model"
+    done = run("train", "--epochs", "1", "--resume", "--data", str(tiny_data))
+    assert done.returncode == 2 and "--run-dir" in done.stderr
+
+
+def write_photo(path, gray=False):
+    from PIL import Image
+    from skimage import data
+    Image.fromarray(data.camera()[100:220, 150:290] if gray else data.coffee()[:150, :170]).save(path)
+
+
+def test_denoise_names_every_file_and_overwrites_none_without_force(tmp_path):
+    write_photo(tmp_path / "coffee.png")
+    (tmp_path / "coffee-noisy.png").write_bytes(b"the user's file")
+    done = run("denoise", str(tmp_path / "coffee.png"), "--add-noise", "25")
+    assert done.returncode != 0 and "coffee-noisy.png already exists" in done.stderr and "--force" in done.stderr
+    assert (tmp_path / "coffee-noisy.png").read_bytes() == b"the user's file"
+    assert not (tmp_path / "coffee-denoised.png").exists()  # nothing written when one file is refused
+    done = run("denoise", str(tmp_path / "coffee.png"), "--add-noise", "25", "--compare", "--force")
+    assert done.returncode == 0, done.stderr
+    for kind in ("denoised", "noisy", "compare"):
+        assert str(tmp_path / f"coffee-{kind}.png") in done.stdout
+    assert (tmp_path / "coffee-noisy.png").read_bytes() != b"the user's file"
+
+
+def test_denoise_gives_a_grayscale_photo_back_as_grayscale(tmp_path):
+    from PIL import Image
+    write_photo(tmp_path / "camera.png", gray=True)
+    done = run("denoise", str(tmp_path / "camera.png"), "--add-noise", "25", "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr
+    before, after = map(float, re.search(r"PSNR ([\d.]+) dB noisy -> ([\d.]+) dB", done.stdout).groups())
+    assert after > before + 3
+    for kind in ("denoised", "noisy"):
+        with Image.open(tmp_path / "o" / f"camera-{kind}.png") as image:
+            assert image.mode == "L" and image.size == (140, 120)
+
+
+def test_rehearse_writes_its_table_and_keeps_an_existing_one(tiny_data, tmp_path):
+    out = tmp_path / "rehearsal.md"
+    done = run("rehearse", "--runs", "1", "-d", str(tiny_data), "--threads", "1", "--out", str(out))
+    assert done.returncode in (0, 1), done.stderr  # 1: the check itself failed on this tiny set
+    assert "| seed | before (dB)" in out.read_text() and len(json.loads(out.with_suffix(".json").read_text())) == 1
+    again = run("rehearse", "--runs", "1", "-d", str(tiny_data), "--out", str(out))
+    assert again.returncode == 2 and "already exist" in again.stderr
+
+
+def test_make_data_refuses_to_replace_a_set_without_force(tmp_path):
+    args = ["--out", str(tmp_path), "--train-size", "10", "--val-size", "10", "--set", "develop"]
+    assert run("make-data", *args).returncode == 0
+    before = (tmp_path / "train_data.pkl").read_bytes()
+    done = run("make-data", *args, "--seed", "3")
+    assert done.returncode == 2 and "--force" in done.stderr and (tmp_path / "train_data.pkl").read_bytes() == before
+    done = run("make-data", *args, "--seed", "3", "--force")
+    assert done.returncode == 0 and "the develop set" in done.stdout
+    assert (tmp_path / "train_data.pkl").read_bytes() != before

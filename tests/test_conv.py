@@ -6,7 +6,8 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 
-from Miniproject_2.others import Conv2d, conv_ops, reference, shifted
+from Miniproject_2.others import Conv2d
+from Miniproject_2.others.kernels import conv_ops, reference, shifted
 from oracle import (assert_backward_accumulates, assert_backward_refuses_inplace_change,
                     assert_follows_moved_parameters, check_module, grid_kernels_for_any_size, kept_columns_up_to)
 from strategies import conv_configs, dtypes, random_input

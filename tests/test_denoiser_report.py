@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 
-from Miniproject_2.others import networks
+from Miniproject_2.others.denoiser import networks
 from others import denoiser_report as report
 
 

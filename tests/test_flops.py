@@ -1,5 +1,5 @@
 """FLOP counts used by the benchmark report."""
-from others.flops import conv_macs, course_executed_flops, course_training_flops
+from others.bench.flops import conv_macs, course_executed_flops, course_training_flops
 
 
 def test_conv_macs():

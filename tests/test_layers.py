@@ -1,10 +1,11 @@
-"""A network's convolution layers one at a time, and PyTorch's pass for each (``others/layers.py``)."""
+"""A network's convolution layers one at a time, and PyTorch's pass for each (``others/bench/layers.py``)."""
 import pytest
 import torch
 
 from Miniproject_2.model import ARCHITECTURE
-from Miniproject_2.others import Conv2d, Upsampling, networks
-from others.layers import conv_layers, label, twin_pass
+from Miniproject_2.others import Conv2d, Upsampling
+from Miniproject_2.others.denoiser import networks
+from others.bench.layers import conv_layers, label, twin_pass
 
 
 def labels(net, shape):

@@ -1,5 +1,5 @@
-"""others/memory.py: the peak memory probe of a training step, in fresh processes."""
-from others import memory
+"""others/bench/memory.py: the peak memory probe of a training step, in fresh processes."""
+from others.bench import memory
 
 
 def test_median_of_several_fresh_processes():

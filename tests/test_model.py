@@ -297,7 +297,7 @@ def test_ordinary_training_undoes_nothing(model, monkeypatch):
     x = torch.randint(0, 256, (8 * 32, 3, 16, 16), dtype=torch.uint8)
     y = (x.float() + torch.randn(x.shape) * 20).clamp(0, 255).to(torch.uint8)
     model.train(x, y, 1)
-    assert model.rollbacks == [] and model._losses_seen == 32
+    assert model.rollbacks == [] and model._losses.seen == 32
 
 
 def test_each_train_call_runs_one_whole_cosine_schedule(model):
@@ -375,7 +375,7 @@ def test_fine_tuning_a_loaded_model_ends_at_the_mean_of_its_weights(tmp_path):
 
 @pytest.mark.parametrize("h, w", [(12, 12), (9, 14)])
 def test_predict_averages_the_network_over_the_symmetries(model, h, w):
-    from Miniproject_2.others.augment import dihedral, undo_dihedral
+    from Miniproject_2.others.denoiser.augment import dihedral, undo_dihedral
     model.configure({"name": "unet", "widths": [4, 6]}, color_augment=False)
     x = torch.rand(3, 3, h, w) * 255
     model.recipe["self_ensemble"] = 1
@@ -394,7 +394,7 @@ def test_predict_averages_the_network_over_the_symmetries(model, h, w):
 
 
 def test_predict_with_color_augment_averages_each_symmetry_and_its_negative(model):
-    from Miniproject_2.others.augment import dihedral, undo_dihedral
+    from Miniproject_2.others.denoiser.augment import dihedral, undo_dihedral
     model.configure({"name": "unet", "widths": [4, 6]}, color_augment=True, self_ensemble=4)
     x = torch.rand(3, 3, 12, 12) * 255
     unit = x / 255
@@ -420,7 +420,7 @@ def test_a_loaded_model_takes_color_augment_from_its_file(model, tmp_path, color
 
 @pytest.mark.parametrize("meta", [{"epoch": 3}, None, {"recipe": "odd"}, {"recipe": {"color_augment": "yes"}}])
 def test_a_model_file_without_a_recipe_of_colours_loads_without_color_augment(model, tmp_path, meta):
-    from Miniproject_2.others import serialization
+    from Miniproject_2.others.denoiser import serialization
     serialization.save(tmp_path / "old.pth", model.architecture, model.net.state_dict(), meta)
     model.recipe["color_augment"] = True
     model.load_pretrained_model(tmp_path / "old.pth")

@@ -104,7 +104,8 @@ def test_base_module_requires_overrides():
 
 
 def _blocks_reading_data():
-    from Miniproject_2.others import Add, Concat, Identity, LeakyReLU, TransposeConv2d, Upsampling, networks
+    from Miniproject_2.others import Add, Concat, Identity, LeakyReLU, TransposeConv2d, Upsampling
+    from Miniproject_2.others.denoiser import networks
     return {
         "Conv2d": lambda: Conv2d(3, 4, 3, stride=2, padding=1),
         "TransposeConv2d": lambda: TransposeConv2d(3, 4, 3, stride=2, padding=1),

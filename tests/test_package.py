@@ -40,6 +40,23 @@ def test_zip_holds_the_submission_without_strays(tmp_path):
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".tmp", ".DS_Store"))]
 
 
+def test_an_existing_zip_is_replaced_only_when_asked(tmp_path):
+    target = tmp_path / "Proj_123456.zip"
+    target.write_bytes(b"the user's zip")
+    with pytest.raises(FileExistsError, match="--force"):
+        package.build(["123456"], tmp_path)
+    assert target.read_bytes() == b"the user's zip"
+    package.build(["123456"], tmp_path, replace=True)
+    assert "Miniproject_2/model.py" in zipfile.ZipFile(target).namelist()
+
+
+def test_the_default_zip_folder_is_ignored_by_git():
+    default = package.build.__defaults__[0]
+    assert default == ROOT / "dist"
+    done = subprocess.run(["git", "check-ignore", "-q", str(default / "Proj_123456.zip")], cwd=ROOT)
+    assert done.returncode == 0  # git status stays clean after bin/package
+
+
 def test_missing_model_file_is_refused(tmp_path):
     folder = tmp_path / "Miniproject_2"
     shutil.copytree(ROOT / "Miniproject_2", folder, ignore=shutil.ignore_patterns("__pycache__", "bestmodel.pth"))
@@ -53,6 +70,7 @@ def test_bin_package_builds_and_checks_the_unpacked_copy(tiny_data, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "Proj_123456_234567.zip").is_file()
     assert "ready to upload" in done.stdout
+    assert "quick mode: not judged" in done.stdout  # the verdict does not rest on a few seconds of timing
 
 
 def test_bin_package_rejects_a_bad_sciper(tmp_path):

@@ -5,7 +5,7 @@ import platform
 
 import pytest
 
-from others import report
+from others.bench import report
 
 
 def fake_run(path, twin=2.0, faults=None, executed=None, conv=None):
@@ -98,7 +98,7 @@ def test_report_gives_pytorchs_convolution_rate_beside_the_matmul(tmp_path):
 def test_report_gives_the_executed_rate_where_the_run_recorded_it(tmp_path):
     fake_run(tmp_path / "run.json", executed=0.4)
     text = report.write(tmp_path / "run.json", tmp_path / "run.md", None)
-    assert "100 GFLOP/s counted as PyTorch's dense convolutions (`others/flops.py`), 58 % of the matmul" in text
+    assert "100 GFLOP/s counted as PyTorch's dense convolutions (`others/bench/flops.py`), 58 % of the matmul" in text
     assert "40 GFLOP/s counting the multiply-adds our kernels execute" in text and "23 % of the matmul" in text
 
 

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from others import sweep
+from others.bench import sweep
 
 FAKE = '''
 import os

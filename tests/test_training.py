@@ -61,3 +61,14 @@ def test_resume_without_checkpoint_is_explained(tiny_data, tmp_path):
     with pytest.raises(FileNotFoundError, match="without --resume"):
         training.run(fresh_model(), standin.load(tiny_data), 2, tmp_path / "m.pth", tmp_path / "h.json",
                      tmp_path / "none.pt", resume=True)
+
+
+def test_install_keeps_the_replaced_file_beside_the_new_one(tmp_path):
+    new, target = tmp_path / "new.pth", tmp_path / "sub" / "bestmodel.pth"
+    new.write_bytes(b"new model")
+    assert training.install(new, target) is None and target.read_bytes() == b"new model"  # nothing to keep
+    newer = tmp_path / "newer.pth"
+    newer.write_bytes(b"newer model")
+    kept = training.install(newer, target)
+    assert kept == target.with_name("bestmodel.pth.previous") and kept.read_bytes() == b"new model"
+    assert target.read_bytes() == b"newer model"

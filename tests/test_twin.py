@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from Miniproject_2.model import Model
-from Miniproject_2.others import networks
+from Miniproject_2.others.denoiser import networks
 from others.twin import ScratchStep, TwinModel, TwinStep, twin_of
 
 

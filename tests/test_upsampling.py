@@ -6,7 +6,8 @@ import torch
 import torch.nn.functional as F
 from hypothesis import assume, given, settings, strategies as st
 
-from Miniproject_2.others import Conv2d, NearestUpsampling, Upsampling, conv_ops, subpixel
+from Miniproject_2.others import Conv2d, NearestUpsampling, Upsampling
+from Miniproject_2.others.kernels import conv_ops, subpixel
 from oracle import (assert_backward_accumulates, assert_backward_refuses_inplace_change,
                     assert_follows_moved_parameters, check_module, grid_kernels_for_any_size, kept_columns_up_to)
 from strategies import dtypes, pairs, random_input

@@ -1,8 +1,8 @@
 """2-D convolution."""
-from . import conv_ops
+from .kernels import conv_ops
 from .checks import check_choice, check_grad, check_input, check_int, check_like, check_unchanged, pair
-from .conv_plan import ConvPlan
-from .im2col import output_size
+from .kernels.conv_plan import ConvPlan
+from .kernels.im2col import output_size
 from .init import uniform
 from .module import Module
 

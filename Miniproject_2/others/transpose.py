@@ -1,7 +1,7 @@
 """2-D transposed convolution."""
 from .checks import check_grad, check_input, check_like, pair
 from .conv import ConvBase
-from .im2col import batch_first, channels_first, col2im, im2col
+from .kernels.im2col import batch_first, channels_first, col2im, im2col
 
 
 class TransposeConv2d(ConvBase):

@@ -1,8 +1,8 @@
 """Nearest-neighbour upsampling, alone and followed by a convolution."""
-from . import conv_ops, subpixel, winograd
+from .kernels import conv_ops, subpixel, winograd
 from .checks import check_grad, check_input, check_like, check_unchanged, pair
 from .conv import Conv2d
-from .fused import FusedPlan
+from .kernels.fused import FusedPlan
 from .module import Module
 
 

@@ -33,7 +33,7 @@ def run_to_spike(seed, keep):
     """Train like bin/train until the guard fires; return (model, the states before the last ``keep`` steps)."""
     torch.set_num_threads(1)
     torch.manual_seed(seed)
-    data = standin.load(standin.ensure())
+    data = standin.load(standin.ensure(standin.DEVELOP_DATA))
     model = Model()
     model.configure(None, batch_size=8)
     model.plan(10, data[0].shape[0])

@@ -48,7 +48,7 @@ def run_to_spike(args, data):
         return real_step(x, y)
 
     def roll_back(loss):
-        raise Spike(step.count, loss, model._loss_mean, step.batch)
+        raise Spike(step.count, loss, model._losses.mean, step.batch)
 
     step.count = 0
     model._step, model._roll_back = step, roll_back
@@ -71,7 +71,7 @@ def main():
     parser.add_argument("--last", type=int, default=8, help="and before each of the last N updates")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    data = standin.load(standin.ensure())
+    data = standin.load(standin.ensure(standin.DEVELOP_DATA))
     model, kept, (update, loss, mean, (x, y)) = run_to_spike(args, data)
     print(f"bin/train --epochs {args.epochs} --seed {args.seed} --threads {args.threads}: the guard fired at "
           f"batch {update}, before update {update} (loss {loss:.4g}, running mean {mean:.4g})")

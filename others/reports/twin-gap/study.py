@@ -51,7 +51,7 @@ def evaluate(seeds):
     sys.path.insert(0, str(ROOT))
     from others import denoiser_report, standin
 
-    _, _, val_input, val_target = standin.load(standin.ensure())
+    _, _, val_input, val_target = standin.load(standin.ensure(standin.DEVELOP_DATA))
     return [denoiser_report.pair_row(str(seed), paths(seed, "ours")[1], paths(seed, "twin")[1], HERE / f"seed-{seed}",
                                      val_input, val_target) for seed in seeds]
 

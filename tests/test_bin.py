@@ -324,3 +324,12 @@ def test_make_data_refuses_to_replace_a_set_without_force(tmp_path):
     done = run("make-data", *args, "--seed", "3", "--force")
     assert done.returncode == 0 and "the develop set" in done.stdout
     assert (tmp_path / "train_data.pkl").read_bytes() != before
+
+
+def test_outputs_of_the_scripts_inside_the_project_are_ignored_by_git():
+    """bin/denoise beside an image of the project, bin/train's runs/ and the data sets leave git status clean."""
+    for path in ("others/reports/figure7-denoised.png", "others/reports/figure7-noisy.png",
+                 "others/reports/figure7-compare.png", "runs/train-1/bestmodel.pth", "data/grading/val_data.pkl",
+                 "Miniproject_2/bestmodel.pth.previous"):
+        done = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT)
+        assert done.returncode == 0, path

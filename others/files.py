@@ -26,6 +26,15 @@ def write_bytes_atomic(path, data):
     write_atomic(path, data)
 
 
+def already_there(paths):
+    """"A, B already exist" for those of ``paths`` that exist ("A already exists" for one), or None when none does:
+    the start of a script's refusal to replace a user's files without --force."""
+    existing = [str(p) for p in paths if Path(p).exists()]
+    if not existing:
+        return None
+    return f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}"
+
+
 def remove_stale_temporaries(path):
     """Delete temporary files a killed writer of ``path`` may have left beside it."""
     path = Path(path)

@@ -26,3 +26,13 @@ def test_stale_temporaries_are_removed(tmp_path):
     (tmp_path / ".other.pth.x.tmp").write_bytes(b"keep")
     files.remove_stale_temporaries(tmp_path / "m.pth")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".other.pth.x.tmp", "m.pth"]
+
+
+def test_already_there_names_the_existing_files_in_one_phrase(tmp_path):
+    from others.files import already_there
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    assert already_there([a, b]) is None
+    a.write_text("x")
+    assert already_there([a, b]) == f"{a} already exists"
+    b.write_text("x")
+    assert already_there([a, b, c]) == f"{a}, {b} already exist"

@@ -101,7 +101,7 @@ class CourseChecks(unittest.TestCase):
         model = load_submission().Model()
         if not ARGS.quick:
             model.load_pretrained_model()
-        before, after, seconds = one_epoch(model, train_input, train_target, val_input, val_target)
+        before, after, seconds = one_epoch(model, train_input, train_target, val_input, val_target, ARGS.threads)
         start = "untrained" if ARGS.quick else "pretrained"
         record(f"PSNR before / after one epoch from {start} (dB)", f"{before:.3f} / {after:.3f}")
         MEASURED.update(before=before, after=after)
@@ -203,7 +203,11 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help=f"use {QUICK_TRAIN} training pairs and {QUICK_VAL} validation images, and start the "
                              "training check from an untrained model")
+    parser.add_argument("--threads", type=int, help="CPU threads, fixed (default: chosen by measurement from the cores "
+                                                    "other programs leave free, others/threads.py)")
     args = parser.parse_args(argv)
+    if args.threads is not None and args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
     args.project_path = args.project_path.resolve()
     if not (args.project_path / "Miniproject_2").is_dir():
         parser.error(f"{args.project_path} has no Miniproject_2/ folder; pass the folder that holds it with -p")

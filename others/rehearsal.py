@@ -8,23 +8,39 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def one_epoch(model, train_input, train_target, val_input, val_target):
-    """The course's check on ``model``: (validation PSNR before, PSNR after one epoch, seconds of the epoch)."""
+def one_epoch(model, train_input, train_target, val_input, val_target, threads=None):
+    """The course's check on ``model``: (validation PSNR before, PSNR after one epoch, seconds of the epoch).
+
+    ``threads`` fixes torch's CPU thread count; by default (on the CPU) a governor chooses it from the cores other
+    programs leave free and then as the batches go (``others/threads.py``). Torch's thread count is put back after.
+    """
+    import torch
+
+    from others import threads as governors
     from others.metrics import validation_psnr
-    before = validation_psnr(model, val_input, val_target)
-    started = time.perf_counter()
-    model.train(train_input, train_target, num_epochs=1)
-    seconds = time.perf_counter() - started
-    return before, validation_psnr(model, val_input, val_target), seconds
+    was = torch.get_num_threads()
+    try:
+        if threads:
+            torch.set_num_threads(threads)
+        elif getattr(model, "device", "cpu") == "cpu":
+            governors.govern(model)
+        before = validation_psnr(model, val_input, val_target)
+        started = time.perf_counter()
+        model.train(train_input, train_target, num_epochs=1)
+        seconds = time.perf_counter() - started
+        return before, validation_psnr(model, val_input, val_target), seconds
+    finally:
+        torch.set_num_threads(was)
 
 
-def one_check(project, data, seed):
+def one_check(project, data, seed, threads=None):
     """Run the check once in this process, as the course's test script does; return its figures.
 
     Args:
         project: folder holding Miniproject_2/.
         data: course-format data folder.
         seed: seeds torch (the epoch's shuffle and augmentation draws).
+        threads: CPU threads, fixed (default: chosen as ``one_epoch`` does).
     """
     import torch
 
@@ -36,7 +52,7 @@ def one_check(project, data, seed):
     model = Model()
     model.progress = lambda *args: None
     model.load_pretrained_model()
-    before, after, seconds = one_epoch(model, train_input, train_target, val_input, val_target)
+    before, after, seconds = one_epoch(model, train_input, train_target, val_input, val_target, threads)
     return {"seed": seed, "before_db": before, "after_db": after, "gain_db": after - before, "epoch_s": seconds,
             "passed": after > before}
 
@@ -44,10 +60,8 @@ def one_check(project, data, seed):
 def fresh_process(project, data, seed, threads=None):
     """``one_check`` in a new Python process (nothing cached from an earlier run); return its figures."""
     code = ("import json, sys; sys.path.insert(0, sys.argv[1]); from others.rehearsal import one_check; "
-            "print(json.dumps(one_check(sys.argv[2], sys.argv[3], int(sys.argv[4]))))")
-    command = [sys.executable, "-c", code, str(ROOT), str(project), str(data), str(seed)]
-    if threads:
-        command[2] = f"import torch; torch.set_num_threads({int(threads)}); " + code
+            "print(json.dumps(one_check(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]) or None)))")
+    command = [sys.executable, "-c", code, str(ROOT), str(project), str(data), str(seed), str(int(threads or 0))]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"the check with seed {seed} failed:\n{done.stderr[-2000:]}")

@@ -43,7 +43,7 @@ def load_checkpoint(path, model):
     return state["epoch"], state["best"], state["history"]
 
 
-def run(model, data, epochs, out, history_path, checkpoint, resume=False, start=None):
+def run(model, data, epochs, out, history_path, checkpoint, resume=False, start=None, governor=None):
     """Train ``model`` up to epoch ``epochs``; save it to ``out`` whenever the validation PSNR improves.
 
     Args:
@@ -54,6 +54,8 @@ def run(model, data, epochs, out, history_path, checkpoint, resume=False, start=
         history_path: JSON history, rewritten after every epoch.
         checkpoint: file written after every epoch, from which ``resume=True`` continues.
         start: the model file the weights were loaded from, if any (recorded in the history).
+        governor: an ``others.threads.Governor`` that chooses the thread count as the batches go, or None to
+            leave torch's setting alone; each epoch records the count it had chosen at the end (``threads``).
 
     Returns:
         The history dict.
@@ -83,7 +85,7 @@ def run(model, data, epochs, out, history_path, checkpoint, resume=False, start=
             history["from"] = str(start)
     for epoch in range(done + 1, epochs + 1):
         with tqdm(desc=f"epoch {epoch}/{epochs}", unit="img", dynamic_ncols=True) as bar:
-            model.progress = tqdm_progress(bar)
+            model.progress = governor.wrap(tqdm_progress(bar)) if governor else tqdm_progress(bar)
             started, undone = time.perf_counter(), len(model.rollbacks)
             model.train(train_input, train_target, 1)
             seconds = time.perf_counter() - started
@@ -93,7 +95,8 @@ def run(model, data, epochs, out, history_path, checkpoint, resume=False, start=
             best = value
             model.save(out, meta={"val_psnr_db": value, "epoch": epoch})  # Model.save adds the recipe
         history["epochs"].append({"epoch": epoch, "val_psnr_db": value, "seconds": seconds, "saved": improved,
-                                  "rollbacks": model.rollbacks[undone:]})
+                                  "rollbacks": model.rollbacks[undone:],
+                                  "threads": governor.chosen if governor else torch.get_num_threads()})
         save_checkpoint(checkpoint, model, epoch, best, history)
         write_text_atomic(history_path, json.dumps(history, indent=2))
         tqdm.write(f"epoch {epoch}: validation PSNR {value:.3f} dB ({seconds:.0f} s)" + (", saved" if improved else ""))

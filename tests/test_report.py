@@ -129,3 +129,21 @@ def test_device_label_names_the_cpu_model_or_the_cuda_device(tmp_path):
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 9B45\nflags\t: fpu\n")
     assert report.cpu_model(cpuinfo) == "AMD EPYC 9B45"
+
+
+def test_report_gives_model_train_under_load_with_the_share_of_idle_speed_kept(tmp_path):
+    fake_run(tmp_path / "run.json")
+    data = json.loads((tmp_path / "run.json").read_text())
+    for condition, ours, twin in (("busy, governed", 2.0, 2.5), ("idle, every-core", 1.0, 1.25),
+                                  ("busy, every-core", 20.0, 40.0), ("idle, governed", 1.0, 1.25)):
+        for impl, seconds in (("scratch", ours), ("twin", twin)):
+            data["benchmarks"].append({"name": f"test_busy[{condition}-{impl}]", "stats": {"median": seconds},
+                                       "extra_info": {"impl": impl, "device": "cpu", "condition": condition,
+                                                      "batch": 8, "images": 512}})
+    (tmp_path / "run.json").write_text(json.dumps(data))
+    text = report.write(tmp_path / "run.json", tmp_path / "run.md")
+    assert "## Model.train with one core held by another process (512 pairs, batch 8)" in text
+    rows = [line for line in text.splitlines() if line.startswith("| idle, ") or line.startswith("| busy, ")]
+    assert rows == ["| idle, every-core | 512 | 410 | 1.25 |", "| idle, governed | 512 | 410 | 1.25 |",
+                    "| busy, every-core | 26 | 13 | 2.00 |", "| busy, governed | 256 | 205 | 1.25 |"]
+    assert "ours keeps 50% of its idle every-core speed and the twin 50%." in text

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from Miniproject_2.model import Model
-from others import standin, training
+from others import standin, threads, training
 
 
 def fresh_model(seed=0):
@@ -72,3 +72,13 @@ def test_install_keeps_the_replaced_file_beside_the_new_one(tmp_path):
     kept = training.install(newer, target)
     assert kept == target.with_name("bestmodel.pth.previous") and kept.read_bytes() == b"new model"
     assert target.read_bytes() == b"newer model"
+
+
+def test_a_governor_sees_every_batch_and_each_epoch_records_its_choice(tiny_data, tmp_path):
+    counts = []
+    governor = threads.Governor(2, start=1, set_threads=counts.append, window=0.0, explore_every=1)
+    history = training.run(fresh_model(), standin.load(tiny_data), 2, tmp_path / "m.pth", tmp_path / "h.json",
+                           tmp_path / "c.pt", governor=governor)
+    assert len(governor.history) > 10 and set(counts) == {1, 2}  # a window per batch, both counts tried
+    assert all(e["threads"] in (1, 2) for e in history["epochs"])
+    assert history["epochs"][-1]["threads"] == governor.chosen

@@ -48,7 +48,8 @@ def device_label(cuda_name=None, model=None):
 
 def load(path):
     """Return {(kind, device, width, batch, impl): median seconds}, the extra_info of every benchmark, and the
-    machine information; all empty for ``path`` None. A layer's benchmark has its label in the width's place."""
+    machine information; all empty for ``path`` None. A layer's benchmark has its label in the width's place, one
+    under load (``benchmarks/test_busy.py``) its condition ("busy, governed")."""
     if path is None:
         return {}, {}, {}
     data = json.loads(Path(path).read_text())
@@ -56,7 +57,7 @@ def load(path):
     for bench in data["benchmarks"]:
         extra = bench["extra_info"]
         kind = bench["name"].split("[")[0].replace("test_", "")
-        width = extra.get("width", extra.get("layer"))
+        width = extra.get("width", extra.get("layer", extra.get("condition")))
         key = (kind, extra.get("device"), width, extra.get("batch"), extra.get("impl"))
         times[key], info[key] = bench["stats"]["median"], extra
     return times, info, data.get("machine_info", {})
@@ -251,6 +252,35 @@ def layer_lines(run, steady):
     return lines + [""]
 
 
+BUSY_ORDER = ("idle, every-core", "idle, governed", "busy, every-core", "busy, governed")
+
+
+def busy_lines(run):
+    """Markdown rows for Model.train with and without a core held by another process (``benchmarks/test_busy.py``):
+    images per second of ours and the twin, at every core and at the governor's choice, and how much of its idle
+    speed each keeps when governed."""
+    times, info = run[:2]
+    keys = sorted((k for k in times if k[0] == "busy" and k[4] == "scratch"), key=lambda k: BUSY_ORDER.index(k[2]))
+    if not keys:
+        return []
+    lines = [f"## Model.train with one core held by another process ({info[keys[0]]['images']} pairs, batch "
+             f"{keys[0][3]})", "",
+             "`busy`: a Python busy loop the benchmark starts on the machine; `every-core`: torch at as many threads "
+             "as cores; `governed`: the thread count `others/threads.py` chooses (the scripts' default).", "",
+             "| machine, threads | ours (img/s) | PyTorch twin (img/s) | ours / PyTorch speed |", "|---|---|---|---|"]
+    rates = {}
+    for key in keys:
+        pair = ours_and_twin(times, key)
+        if pair is not None:
+            rates[key[2]] = [info[key]["images"] / seconds for seconds in pair]
+        lines.append(f"| {key[2]} | " + " | ".join(pair_cells(pair, lambda t: f"{info[key]['images'] / t:.0f}")) + " |")
+    idle, busy = rates.get("idle, every-core"), rates.get("busy, governed")
+    if idle and busy:
+        lines += ["", f"Governed on the busy machine, ours keeps {busy[0] / idle[0]:.0%} of its idle every-core speed "
+                      f"and the twin {busy[1] / idle[1]:.0%}."]
+    return lines + [""]
+
+
 def memory_lines(memory):
     """Markdown rows for the peak memory of a step, per implementation."""
     if not memory:
@@ -284,7 +314,7 @@ def write(json_path, out_md, memory=None, steady_path=None):
         lines += training + efficiency_line(times, info, device, rows)
         lines += efficiency_line(steady[0], steady[1], device, steady_rows, "No page faults: ")
         lines += predict_lines(run, steady, device)
-    lines += model_train_lines(run, steady) + layer_lines(run, steady) + memory_lines(memory)
+    lines += model_train_lines(run, steady) + busy_lines(run) + layer_lines(run, steady) + memory_lines(memory)
     text = "\n".join(lines)
     Path(out_md).write_text(text)
     return text

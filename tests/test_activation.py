@@ -15,6 +15,8 @@ ACTIVATIONS = [
     (lambda: LeakyReLU(0.2), lambda x: F.leaky_relu(x, 0.2)),
     (lambda: LeakyReLU(-0.3), lambda x: F.leaky_relu(x, -0.3)),  # torch accepts any slope; so do we
     (lambda: LeakyReLU(1.5), lambda x: F.leaky_relu(x, 1.5)),
+    (lambda: LeakyReLU(0.0), lambda x: F.leaky_relu(x, 0.0)),  # the two ends of the sign-clamp derivative's range
+    (lambda: LeakyReLU(1.0), lambda x: F.leaky_relu(x, 1.0)),
     (lambda: Sigmoid(), torch.sigmoid),
 ]
 
@@ -26,6 +28,20 @@ def test_activations_match_autograd(shape, dtype, which, seed):
     x = random_input(shape, seed) * 4
     x.view(-1)[0] = 0.0  # the kink: PyTorch's gradient there is 0 for ReLU and the slope for LeakyReLU
     check_module(make(), ref, x, dtype, params=())
+
+
+@pytest.mark.parametrize("slope", [0.1, 0.0, 1.0, -0.3, 1.5])
+def test_leaky_relu_training_pass_is_bit_exact_with_pytorch(slope):
+    x = torch.randn(4, 6, 5, 5) * 3
+    x.view(-1)[:4] = torch.tensor([0.0, -0.0, float("inf"), float("-inf")])
+    g = torch.randn_like(x)
+    with torch.enable_grad():
+        leaf = x.clone().requires_grad_()
+        F.leaky_relu(leaf, slope).backward(g)
+    module = LeakyReLU(slope)
+    exact = dict(rtol=0, atol=0, equal_nan=True)  # -inf times a slope of 0 is NaN for PyTorch too
+    torch.testing.assert_close(module.forward(x), F.leaky_relu(x, slope), **exact)
+    torch.testing.assert_close(module.backward(g), leaf.grad, **exact)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])

@@ -333,3 +333,8 @@ def test_outputs_of_the_scripts_inside_the_project_are_ignored_by_git():
                  "Miniproject_2/bestmodel.pth.previous"):
         done = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT)
         assert done.returncode == 0, path
+
+
+def test_benchmark_select_that_matches_nothing_is_explained():
+    done = run("benchmark", "--select", "no-such-benchmark", "--allocator", "default")
+    assert done.returncode != 0 and "no benchmark configuration's name contains 'no-such-benchmark'" in done.stderr

@@ -42,8 +42,10 @@ def test_predict_is_independent_of_chunking(model, monkeypatch):
     x = torch.randint(0, 256, (10, 3, 20, 12), dtype=torch.uint8)
     whole = model.predict(x)
     monkeypatch.setattr(model_module, "PREDICT_PIXELS", 3 * 20 * 12 * 3)  # three images a chunk
-    torch.testing.assert_close(model.predict(x), whole)
-    torch.testing.assert_close(model.predict(x[4:5]), whole[4:5])
+    # A chunk's size picks its kernels (the whole batch's merging layers run on the shifted grid, a chunk's on
+    # im2col), whose float32 sums round differently: 1.6e-5 seen on the 0-255 scale, far below a wrong image.
+    torch.testing.assert_close(model.predict(x), whole, rtol=1e-5, atol=1e-4)
+    torch.testing.assert_close(model.predict(x[4:5]), whole[4:5], rtol=1e-5, atol=1e-4)
 
 
 def test_predict_of_no_images_is_empty(model):

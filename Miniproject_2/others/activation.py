@@ -61,15 +61,25 @@ class LeakyReLU(Activation):
         self.inplace = bool(inplace)
 
     def _forward(self, x):
-        if self.training:
-            # d/dx = 1 for x > 0, else s = negative_slope (PyTorch's convention at 0): sign(x) clamped at 0
-            # is 1 or 0, and (1 - s) times it plus s is 1 or s.
-            slope = x.sign().clamp_(min=0).mul_(1 - self.negative_slope).add_(self.negative_slope)
-            self.save_for_backward(slope, x.shape)
-        # For s <= 1, x > s x exactly when x > 0, so the larger of the two is the activation (the smaller for s > 1).
-        scaled = x.mul(self.negative_slope)
-        out = scaled.maximum(x) if self.negative_slope <= 1 else scaled.minimum(x)
-        return x.copy_(out) if self.inplace else out
+        s = self.negative_slope
+        if not self.training:
+            # For s <= 1, x > s x exactly when x > 0, so the larger of the two is the activation (the smaller for
+            # s > 1): two passes, and nothing kept.
+            scaled = x.mul(s)
+            out = scaled.maximum(x) if s <= 1 else scaled.minimum(x)
+            return x.copy_(out) if self.inplace else out
+        # d/dx = 1 for x > 0, else s (PyTorch's convention at 0). For 0 <= s <= 1 that is sign(x) clamped below at
+        # s. Otherwise h = sign(x) clamped at 0 is 1 or 0, and h + (h - 1)(-s) is exactly 1 or s (h (1 - s) + s
+        # would round 1.3 - 0.3 to 1 + 1 ulp). The activation is then x times its derivative, x or s x, the very
+        # product PyTorch computes: three passes over the tensor for the usual slopes (the two-pass maximum above
+        # plus a separate derivative took six, and this layer's tensors are the network's largest).
+        if 0 <= s <= 1:
+            slope = x.sign().clamp_(min=s)
+        else:
+            h = x.sign().clamp_(min=0)
+            slope = h.sub(1).mul_(-s).add_(h)
+        self.save_for_backward(slope, x.shape)
+        return x.mul_(slope) if self.inplace else x.mul(slope)
 
     def _backward(self, grad, slope):
         return grad * slope

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from hypothesis import assume, given, settings, strategies as st
 
 from Miniproject_2.others import Conv2d, Upsampling
-from Miniproject_2.others.kernels import conv_ops, reference, shifted
+from Miniproject_2.others.kernels import conv_ops, phases, reference, shifted
 from oracle import check_module, grid_kernels_for_any_size
 from strategies import conv_configs, dtypes, random_input
 
@@ -97,3 +97,14 @@ def test_output_is_never_a_view_of_scratch_memory(conv, shape, training, monkeyp
     kept = first.clone()
     conv.forward(torch.randn(shape))
     assert torch.equal(first, kept) and first.is_contiguous()
+
+
+def test_stride_one_passes_take_the_grid_from_fewer_values_than_strided_ones(monkeypatch):
+    def form(stride, values):
+        return conv_ops.grid_form(stride, 8, values, (1, 1), (3, 3), (1, 1))
+    assert form((1, 1), shifted.MIN_VALUES_STRIDE_1) is shifted
+    assert form((1, 1), shifted.MIN_VALUES_STRIDE_1 - 1) is None
+    assert form((2, 2), shifted.MIN_VALUES_STRIDE_1) is None  # strided: phases only from MIN_VALUES
+    assert form((2, 2), shifted.MIN_VALUES) is phases
+    monkeypatch.setattr(shifted, "MIN_VALUES", 64)  # a lower general threshold lowers the stride-1 one too
+    assert form((1, 1), 64) is shifted

@@ -189,9 +189,10 @@ def grid_form(stride, channels, values, padding, kernel, dilation):
     """Return the module whose grid kernels run a pass reading ``values`` values of ``channels`` channels per tap
     (``shifted``: stride 1 and padding <= d(k - 1); ``phases``: strided), or None for im2col. One call where three
     were: at batch 1 a Python call costs a fair share of a small tensor operation."""
-    if not shifted.worth_it(channels, values):
+    strided = stride != (1, 1)
+    if not shifted.worth_it(channels, values, strided):
         return None
-    if stride != (1, 1):
+    if strided:
         return phases
     reach = shifted.reach_of(kernel, dilation)
     return shifted if padding[0] <= reach[0] and padding[1] <= reach[1] else None

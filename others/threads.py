@@ -122,7 +122,12 @@ class Governor:
             self.since, self.images = self.clock(), 0
 
     def wrap(self, report):
-        """A ``Model.progress`` callback that lets this governor see each batch, then calls ``report``."""
+        """A ``Model.progress`` callback that lets this governor see each batch, then calls ``report``.
+
+        The window open when it is called is dropped: the time since then (a validation between two epochs, say)
+        was not spent training."""
+        self.since, self.last_done = None, 0
+
         def progress(done, total, loss, started):
             self(done)
             report(done, total, loss, started)

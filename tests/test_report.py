@@ -147,3 +147,15 @@ def test_report_gives_model_train_under_load_with_the_share_of_idle_speed_kept(t
     assert rows == ["| idle, every-core | 512 | 410 | 1.25 |", "| idle, governed | 512 | 410 | 1.25 |",
                     "| busy, every-core | 26 | 13 | 2.00 |", "| busy, governed | 256 | 205 | 1.25 |"]
     assert "ours keeps 50% of its idle every-core speed and the twin 50%." in text
+
+
+def test_report_gives_one_pass_of_the_shipped_network(tmp_path):
+    fake_run(tmp_path / "run.json")
+    data = json.loads((tmp_path / "run.json").read_text())
+    for impl, seconds in (("scratch", 0.05), ("twin", 0.1)):
+        data["benchmarks"].append({"name": f"test_predict_shipped[cpu-{impl}]", "stats": {"median": seconds},
+                                   "extra_info": {"impl": impl, "device": "cpu", "batch": 100}})
+    (tmp_path / "run.json").write_text(json.dumps(data))
+    text = report.write(tmp_path / "run.json", tmp_path / "run.md")
+    assert "## One pass of the shipped network in eval mode (predict's unit), batch 100" in text
+    assert "| cpu | 2,000 | 1,000 | 2.00 |" in text

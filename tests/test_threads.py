@@ -100,3 +100,18 @@ def test_govern_wraps_progress_and_keeps_the_report(monkeypatch):
 def test_a_start_outside_the_counts_takes_the_nearest(start):
     governor = threads.Governor(2, start=start, set_threads=lambda n: None)
     assert governor.threads == (1 if start < 2 else 2)
+
+
+def test_a_new_wrap_drops_the_window_that_held_time_outside_training():
+    now = [0.0]
+    governor = threads.Governor(2, clock=lambda: now[0], set_threads=lambda n: None, window=1.0)
+    progress = governor.wrap(lambda *args: None)
+    for done in range(8, 488, 8):  # 60 batches at 0.02 s: one window of 50 batches, 400 img/s
+        now[0] += 0.02
+        progress(done, 400, 0.1, 0.0)
+    now[0] += 30.0  # a long validation between two epochs
+    progress = governor.wrap(lambda *args: None)
+    for done in range(8, 488, 8):
+        now[0] += 0.02
+        progress(done, 400, 0.1, 0.0)
+    assert governor.history and all(rate == pytest.approx(400) for _, rate in governor.history)

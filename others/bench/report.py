@@ -222,6 +222,25 @@ def model_train_lines(run, steady):
     return lines + [""]
 
 
+def shipped_predict_lines(run, steady):
+    """Markdown rows for one eval pass of the shipped network (``benchmarks/test_predict_shipped.py``), beside the
+    run without page faults when there is one."""
+    times = run[0]
+    keys = sorted(k for k in times if k[0] == "predict_shipped" and k[4] == "scratch")
+    if not keys:
+        return []
+    lines = [f"## One pass of the shipped network in eval mode (predict's unit), batch {keys[0][3]}", "",
+             "| device | ours (img/s) | PyTorch twin (img/s) | ours / PyTorch speed |" +
+             (" no page faults: ours | twin | ours / PyTorch |" if steady[0] else ""),
+             "|---" * (4 + 3 * bool(steady[0])) + "|"]
+    for key in keys:
+        cells = []
+        for times_of in (times, steady[0]) if steady[0] else (times,):
+            cells += pair_cells(ours_and_twin(times_of, key), lambda seconds: f"{key[3] / seconds:,.0f}")
+        lines.append(f"| {key[1]} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
 def layer_lines(run, steady):
     """Markdown rows for the benchmarks of the shipped network's layers (``benchmarks/test_layers.py``), with the
     run without page faults beside when there is one, and the layers' totals."""
@@ -314,7 +333,8 @@ def write(json_path, out_md, memory=None, steady_path=None):
         lines += training + efficiency_line(times, info, device, rows)
         lines += efficiency_line(steady[0], steady[1], device, steady_rows, "No page faults: ")
         lines += predict_lines(run, steady, device)
-    lines += model_train_lines(run, steady) + busy_lines(run) + layer_lines(run, steady) + memory_lines(memory)
+    lines += model_train_lines(run, steady) + shipped_predict_lines(run, steady) + busy_lines(run)
+    lines += layer_lines(run, steady) + memory_lines(memory)
     text = "\n".join(lines)
     Path(out_md).write_text(text)
     return text

@@ -23,10 +23,10 @@ enough columns to be efficient, hence ``worth_it`` (``conv_ops.grid_form`` picks
 # images 16-21 % less, on 16 tiles of 192x192 625 against 873 ms (one tile: 38 against 33 ms, the grid ahead).
 # What the grid saves is memory: a pass never holds the kh*kw times larger columns (those 16 tiles: 785 against
 # 1514 MiB), so these kernels take over where columns would reach hundreds of MiB.
-# Stride-1 passes are the exception since 2026-12-07: the shipped U-Net's training step at batch 8 (its merging
-# layers, 2^17.6-2^18.6 values) took 35-37 instead of 40 ms on one thread and 20.5 instead of 22.2 on two with its
-# stride-1 passes from 2^17 values on, while strided passes there (phases.py) made the course network's step 4-22 %
-# slower (docs/speed.md, "The grid for stride 1").
+# Stride-1 passes are the exception since 2026-12-07: with them on the grid from 2^17 values on, the shipped U-Net's
+# training step at batch 8 (its merging layers hold 2^17.6-2^18.6 values) took 31-37 instead of 40 ms on one thread
+# and Model.train ran 3-4 % faster on two, while strided passes from there (phases.py) made most course-network
+# steps 2-22 % slower (docs/speed.md, "The grid for stride 1").
 MIN_CHANNELS = 8
 MIN_VALUES = 1 << 23  # values of the tensor laid on the grid (N*C*H*W); 3x3 columns: 2^26+ values, 288 MiB+
 MIN_VALUES_STRIDE_1 = 1 << 17  # the same for stride-1 passes (never above MIN_VALUES)

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from others import standin  # noqa: E402
+from others import standin, threads  # noqa: E402
 from others.import_rule import violations  # noqa: E402
 from others.metrics import psnr, validation_psnr  # noqa: E402
 from others.rehearsal import one_epoch  # noqa: E402
@@ -220,6 +220,20 @@ def parse_args(argv=None):
 def main(argv=None):
     global ARGS
     ARGS = parse_args(argv)
+    was = torch.get_num_threads()
+    try:
+        if ARGS.threads:
+            torch.set_num_threads(ARGS.threads)
+        else:  # predictions at the cores other programs leave free; the epoch's count is chosen as it runs
+            note(f"CPU threads: {threads.settle()} of {threads.cores()} free now; training measures as it goes "
+                 "(--threads N fixes the count)")
+        return run_checks()
+    finally:
+        torch.set_num_threads(was)
+
+
+def run_checks():
+    """Run the checks ARGS asks for, print the summary; return the exit status."""
     suite = unittest.TestSuite()
     for case in (CourseChecks,) if ARGS.course_only else (CourseChecks, ExtraChecks):
         suite.addTests(unittest.defaultTestLoader.loadTestsFromTestCase(case))

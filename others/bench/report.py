@@ -209,15 +209,22 @@ def model_train_lines(run, steady):
     if not keys:
         return []
     lines = ["## Model.train with the shipped network, one epoch of 50,000 pairs (scaled from 1,024)", "",
-             f"Network: `{info[keys[0]]['architecture']}`, batch {keys[0][3]}, same loop for both.", "",
-             "| device | ours (s) | PyTorch twin (s) | ours / PyTorch speed |" +
-             (" no page faults: ours (s) | twin (s) | ours / PyTorch |" if steady[0] else ""),
-             "|---" * (4 + 3 * bool(steady[0])) + "|"]
+             f"Network: `{info[keys[0]]['architecture']}`, batch {keys[0][3]}, same loop for both.", ""]
+    return lines + device_table(keys, times, steady[0], "s",
+                                lambda key, seconds: f"{seconds * 50000 / info[key]['images']:.0f}")
+
+
+def device_table(keys, times, steady_times, unit, show):
+    """A Markdown table with a row per device of ``keys``: ours, the twin (``show(key, seconds)``, in ``unit``) and
+    ours / PyTorch speed, and the same from ``steady_times`` (the run without page faults) beside when given."""
+    sources = (times, steady_times) if steady_times else (times,)
+    lines = [f"| device | ours ({unit}) | PyTorch twin ({unit}) | ours / PyTorch speed |" +
+             (f" no page faults: ours ({unit}) | twin ({unit}) | ours / PyTorch |" if steady_times else ""),
+             "|---" * (1 + 3 * len(sources)) + "|"]
     for key in keys:
-        scale = 50000 / info[key]["images"]
         cells = []
-        for times_of in (times, steady[0]) if steady[0] else (times,):
-            cells += pair_cells(ours_and_twin(times_of, key), lambda seconds: f"{seconds * scale:.0f}")
+        for times_of in sources:
+            cells += pair_cells(ours_and_twin(times_of, key), lambda seconds: show(key, seconds))
         lines.append(f"| {key[1]} | " + " | ".join(cells) + " |")
     return lines + [""]
 
@@ -229,16 +236,8 @@ def shipped_predict_lines(run, steady):
     keys = sorted(k for k in times if k[0] == "predict_shipped" and k[4] == "scratch")
     if not keys:
         return []
-    lines = [f"## One pass of the shipped network in eval mode (predict's unit), batch {keys[0][3]}", "",
-             "| device | ours (img/s) | PyTorch twin (img/s) | ours / PyTorch speed |" +
-             (" no page faults: ours | twin | ours / PyTorch |" if steady[0] else ""),
-             "|---" * (4 + 3 * bool(steady[0])) + "|"]
-    for key in keys:
-        cells = []
-        for times_of in (times, steady[0]) if steady[0] else (times,):
-            cells += pair_cells(ours_and_twin(times_of, key), lambda seconds: f"{key[3] / seconds:,.0f}")
-        lines.append(f"| {key[1]} | " + " | ".join(cells) + " |")
-    return lines + [""]
+    lines = [f"## One pass of the shipped network in eval mode (predict's unit), batch {keys[0][3]}", ""]
+    return lines + device_table(keys, times, steady[0], "img/s", lambda key, seconds: f"{key[3] / seconds:,.0f}")
 
 
 def layer_lines(run, steady):

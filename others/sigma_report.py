@@ -29,13 +29,14 @@ def noise_seed(sigma):
     return 1000 + SIGMAS.index(sigma) if sigma in SIGMAS else 2000 + round(10 * sigma)
 
 
-def noisy_copy(clean, sigma, seed):
-    """``clean`` (uint8) plus Gaussian noise of standard deviation ``sigma``, rounded and clipped to uint8.
+def noisy_copy(clean, sigma, seed=None):
+    """``clean`` (uint8) plus Gaussian noise of standard deviation ``sigma``, rounded and clipped to uint8, drawn
+    with ``seed`` (default: the level's own, ``noise_seed(sigma)``).
 
     Shape:
         (N, 3, H, W) -> (N, 3, H, W)
     """
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(noise_seed(sigma) if seed is None else seed)
     noise = torch.randn(clean.shape, generator=generator, dtype=torch.float64) * sigma
     return (clean.double() + noise).round().clamp(0, 255).to(torch.uint8)
 
@@ -77,17 +78,17 @@ def bm3d_colour(noisy, sigma):
     return torch.stack(out).clamp(0, 1) * 255
 
 
-def bm3d_results(path, clean, sigmas, seeds, recompute=False, progress=None):
+def bm3d_results(path, clean, sigmas, recompute=False, progress=None):
     """{sigma: mean PSNR} of colour BM3D, read from ``path`` or computed (``recompute``, or a sigma missing) and saved.
 
-    The file records the number of images and the noise seed of each sigma; a file made for other images or seeds
-    is refused rather than mixed in.
+    The file records the number of images and the noise seed of each sigma (``noise_seed``); a file made for other
+    images or seeds is refused rather than mixed in.
     """
     from others.files import write_text_atomic
     path = Path(path)
     saved = json.loads(path.read_text()) if path.is_file() and not recompute else {"licence": BM3D_LICENCE}
-    for sigma, seed in zip(sigmas, seeds):
-        entry = saved.get(str(sigma))
+    for sigma in sigmas:
+        seed, entry = noise_seed(sigma), saved.get(str(sigma))
         if entry is not None:
             if entry["images"] != clean.shape[0] or entry["seed"] != seed:
                 raise ValueError(f"{path} holds BM3D at sigma {sigma} for {entry['images']} images with seed "
@@ -97,16 +98,16 @@ def bm3d_results(path, clean, sigmas, seeds, recompute=False, progress=None):
             progress(f"BM3D at sigma {sigma} on {clean.shape[0]} images")
         started = time.perf_counter()
         denoised = bm3d_colour(noisy_copy(clean, sigma, seed), sigma)
-        saved[str(sigma)] = {"images": clean.shape[0], "seed": seed, "psnr_db": psnr(denoised / 255, clean.double() / 255),
+        saved[str(sigma)] = {"images": clean.shape[0], "seed": seed,
+                             "psnr_db": psnr(denoised / 255, clean.double() / 255),
                              "seconds": time.perf_counter() - started}
         write_text_atomic(path, json.dumps(saved, indent=2))
     return {sigma: saved[str(sigma)]["psnr_db"] for sigma in sigmas}
 
 
-def model_psnr(predict, clean, sigmas, seeds):
+def model_psnr(predict, clean, sigmas):
     """{sigma: mean PSNR} of ``predict`` (0-255 in, 0-255 out) on each sigma's noisy copy of ``clean``."""
-    return {sigma: psnr(predict(noisy_copy(clean, sigma, seed)).double() / 255, clean.double() / 255)
-            for sigma, seed in zip(sigmas, seeds)}
+    return {sigma: psnr(predict(noisy_copy(clean, sigma)).double() / 255, clean.double() / 255) for sigma in sigmas}
 
 
 def table(rows, sigmas):

@@ -36,19 +36,21 @@ def test_blur_keeps_a_constant_image_and_the_best_blur_beats_the_noise():
 def test_bm3d_results_are_read_back_and_refused_for_other_images(tmp_path):
     clean = clean_images()
     path = tmp_path / "BM3D.json"
-    path.write_text(json.dumps({"25": {"images": 4, "seed": 7, "psnr_db": 31.5, "seconds": 1.0}}))
-    assert report.bm3d_results(path, clean, (25,), (7,)) == {25: 31.5}  # no BM3D needed: read from the file
+    seed = report.noise_seed(25)
+    path.write_text(json.dumps({"25": {"images": 4, "seed": seed, "psnr_db": 31.5, "seconds": 1.0}}))
+    assert report.bm3d_results(path, clean, (25,)) == {25: 31.5}  # no BM3D needed: read from the file
     with pytest.raises(ValueError, match="recompute"):
-        report.bm3d_results(path, clean[:2], (25,), (7,))
-    with pytest.raises(ValueError, match="seed"):
-        report.bm3d_results(path, clean, (25,), (8,))
+        report.bm3d_results(path, clean[:2], (25,))
+    path.write_text(json.dumps({"25": {"images": 4, "seed": seed + 1, "psnr_db": 31.5, "seconds": 1.0}}))
+    with pytest.raises(ValueError, match="seed"):  # made with other noise
+        report.bm3d_results(path, clean, (25,))
 
 
 def test_model_psnr_and_the_table():
     clean = clean_images()
-    perfect = report.model_psnr(lambda noisy: clean.float(), clean, (10, 50), (1, 2))
+    perfect = report.model_psnr(lambda noisy: clean.float(), clean, (10, 50))
     assert perfect[10] == perfect[50] == float("inf") or min(perfect.values()) > 100
-    identity = report.model_psnr(lambda noisy: noisy.float(), clean, (10, 50), (1, 2))
+    identity = report.model_psnr(lambda noisy: noisy.float(), clean, (10, 50))
     assert identity[10] > identity[50] + 10
     text = report.table({"noisy": identity}, (10, 50))
     assert text.splitlines()[0] == "| method | sigma 10 | sigma 50 |"

@@ -222,10 +222,9 @@ def main(argv=None):
     ARGS = parse_args(argv)
     was = torch.get_num_threads()
     try:
-        if ARGS.threads:
-            torch.set_num_threads(ARGS.threads)
-        else:  # predictions at the cores other programs leave free; the epoch's count is chosen as it runs
-            note(f"CPU threads: {threads.settle()} of {threads.cores()} free now; training measures as it goes "
+        count = threads.settle(ARGS.threads)  # predictions at the cores free now; the epoch's are chosen as it runs
+        if not ARGS.threads:
+            note(f"CPU threads: {count} of {threads.cores()} free now; training measures as it goes "
                  "(--threads N fixes the count)")
         return run_checks()
     finally:

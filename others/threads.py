@@ -67,10 +67,10 @@ def counts(most):
     return chain
 
 
-def settle(most=None):
-    """Set torch's thread count to the cores other processes leave free (at most ``most``); return it."""
-    most = most or cores()
-    count = min(most, free_cores())
+def settle(fixed=None):
+    """Set torch's thread count to ``fixed`` when given (a script's ``--threads``), else to the cores other processes
+    leave free now; return it."""
+    count = fixed or min(cores(), free_cores())
     torch.set_num_threads(count)
     return count
 

@@ -115,3 +115,14 @@ def test_a_new_wrap_drops_the_window_that_held_time_outside_training():
         now[0] += 0.02
         progress(done, 400, 0.1, 0.0)
     assert governor.history and all(rate == pytest.approx(400) for _, rate in governor.history)
+
+
+def test_settle_takes_a_fixed_count_or_the_free_cores(monkeypatch):
+    monkeypatch.setattr(threads, "free_cores", lambda: 1)
+    monkeypatch.setattr(threads, "cores", lambda: 2)
+    before = torch.get_num_threads()
+    try:
+        assert threads.settle(3) == 3 and torch.get_num_threads() == 3
+        assert threads.settle() == 1 and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

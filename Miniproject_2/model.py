@@ -39,7 +39,7 @@ ReLU, LeakyReLU, Sigmoid, Sequential, Identity, Concat, Add, MSE, SGD, Adam, Cos
 checks, workspace = _framework.checks, _framework.kernels.workspace
 _denoiser = _framework.denoiser
 networks, serialization, augment, snapshot = _denoiser.networks, _denoiser.serialization, _denoiser.augment, _denoiser.snapshot
-images, guard, averaging = _denoiser.images, _denoiser.guard, _denoiser.averaging
+images, guard, averaging, weighting = _denoiser.images, _denoiser.guard, _denoiser.averaging, _denoiser.weighting
 
 __all__ = ["Model", "Module", "Conv2d", "TransposeConv2d", "NearestUpsampling", "Upsampling", "ReLU", "LeakyReLU",
            "Sigmoid", "Sequential", "Identity", "Concat", "Add", "MSE", "SGD", "Adam", "CosineAnnealingLR"]
@@ -56,8 +56,12 @@ ARCHITECTURE = {"name": "unet", "widths": [24, 48, 64, 64]}  # the course networ
 # spike_guard: a batch whose loss exceeds this many times the running mean of the loss (once SPIKE_AFTER steps have
 # set that mean) puts back the weights and optimizer state of a snapshot SNAPSHOT_EVERY + 1 to 2 * SNAPSHOT_EVERY
 # updates old and halves the rate (``Model._roll_back``); 0 or None turns it off.
+# noise_weighting: each image's squared error weighted by (25/255 / sigma_hat) ** noise_weighting, sigma_hat its
+# noise level estimated from the pair (``weighting.noise_weights``), so that low-noise images count in a batch of
+# mixed levels; 0 weights all alike. load_pretrained_model() takes it from the model file's recipe (0 without one).
 RECIPE = {"optimizer": "adam", "lr": 1e-3, "schedule": "cosine", "min_lr": 0.0, "augment": True,
-          "color_augment": True, "finetune_lr": 3e-5, "batch_size": 8, "self_ensemble": 4, "spike_guard": 10.0}
+          "color_augment": True, "finetune_lr": 3e-5, "batch_size": 8, "self_ensemble": 4, "spike_guard": 10.0,
+          "noise_weighting": 1.0}
 PREDICT_PIXELS = 2 ** 20  # images per predict chunk: at most this many input values (341 images of 32x32)
 SPIKE_AFTER = 100  # steps of the running mean of the loss before the spike guard (RECIPE) may fire
 SNAPSHOT_EVERY = 250  # updates between snapshots (``snapshot.Snapshots``) for the spike guard and a NaN loss
@@ -154,6 +158,8 @@ class Model:
         # Negatives in predict's ensemble (and in fine-tuning) only for a network trained on them.
         recipe = meta.get("recipe") if isinstance(meta, dict) else None
         self.recipe["color_augment"] = isinstance(recipe, dict) and recipe.get("color_augment") is True
+        weighting_power = recipe.get("noise_weighting", 0.0) if isinstance(recipe, dict) else 0.0
+        self.recipe["noise_weighting"] = float(weighting_power) if isinstance(weighting_power, (int, float)) else 0.0
         self._use(architecture, net, self.recipe["finetune_lr"])
         self._average = True
 
@@ -236,6 +242,8 @@ class Model:
             return loss
         grad = out.new_zeros(out.shape)  # the crop's adjoint: zeros where the padding was
         grad[:, :, :h, :w] = self.loss.backward()
+        if self.recipe["noise_weighting"]:  # descend the mean of w_n * mse_n (the loss reported stays unweighted)
+            grad[:, :, :h, :w] *= weighting.noise_weights(x, y, self.recipe["noise_weighting"])
         self.optimizer.zero_grad()
         self.net.backward(grad)
         self._snapshots.take(self.net, self.optimizer)

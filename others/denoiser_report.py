@@ -66,7 +66,8 @@ def search_table(histories, seconds):
         training = (f"{history['train_size']} pairs x {len(history['epochs'])} ep.,{start} "
                     f"batch {recipe['batch_size']}, lr {recipe['lr']:g}" + (", cosine" if cosine else "")
                     + (", flips" if recipe.get("augment") else "")
-                    + (", colours" if recipe.get("color_augment") else ""))
+                    + (", colours" if recipe.get("color_augment") else "")
+                    + (f", weighted 1/sigma^{recipe['noise_weighting']:g}" if recipe.get("noise_weighting") else ""))
         sec = seconds.get(speed_key(history))
         ensemble = recipe.get("self_ensemble", 1)  # validation runs predict, which averages over these symmetries
         mark = f", x{ensemble}" if ensemble > 1 else ""

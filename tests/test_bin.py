@@ -164,10 +164,27 @@ def test_train_runs_another_architecture_and_the_pytorch_twin_alike(tiny_data, t
                                          (["--architecture", '{"name": "vgg"}'], "architecture must be"),
                                          (["--batch-size", "0"], "--batch-size must be positive"),
                                          (["--lr", "-1"], "--lr must be positive"),
-                                         (["--spike-guard", "-1"], "--spike-guard must be 0 (off)")])
+                                         (["--spike-guard", "-1"], "--spike-guard must be 0 (off)"),
+                                         (["--noise-weighting", "-1"], "--noise-weighting must be a power")])
 def test_train_explains_bad_options(tiny_data, tmp_path, args, words):
     done = run("train", "--epochs", "1", "--data", str(tiny_data), "--run-dir", str(tmp_path), *args)
     assert done.returncode != 0 and words in done.stderr and "Traceback" not in done.stderr
+
+
+def test_report_sigma_without_bm3d_compares_model_files_on_other_data(tiny_data, tmp_path):
+    from Miniproject_2.model import Model
+    model = Model()
+    model.configure({"name": "unet", "widths": [2, 2]})
+    model.save(tmp_path / "small.pth")
+    out = tmp_path / "report"
+    done = run("report-sigma", "--data", str(tiny_data), "--images", "3", "--sigmas", "10", "30", "--no-bm3d",
+               "--model", f"small={tmp_path / 'small.pth'}", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    text = (out / "sigma.md").read_text()
+    assert "| small | " in text and "| noisy input | " in text and "BM3D" not in text and "3 clean validation" in text
+    assert json.loads((out / "sigma.json").read_text())["sigmas"] == [10, 30] and not (out / "BM3D.json").exists()
+    refused = run("report-sigma", "--no-bm3d", "--gray", "--out", str(out))
+    assert refused.returncode == 2 and "--no-bm3d" in refused.stderr
 
 
 def test_report_denoiser_compares_ours_and_the_twin_over_seeds(tiny_data, tmp_path):

@@ -37,11 +37,13 @@ def test_search_table_says_no_cosine_for_a_run_from_a_model_file(tmp_path):
     assert "from bestmodel.pth, batch 8, lr 0.001, flips" in text and "cosine" not in text.splitlines()[-1]
 
 
-def test_search_table_names_colour_augmentation(tmp_path):
+def test_search_table_names_colour_augmentation_and_noise_weighting(tmp_path):
     run = history(tmp_path, "coloured", 8, [27.0])
     assert ", colours" not in report.search_table([run], {})
     run["recipe"]["color_augment"] = True
     assert "lr 0.001, cosine, flips, colours |" in report.search_table([run], {})
+    run["recipe"]["noise_weighting"] = 1.0
+    assert "flips, colours, weighted 1/sigma^1 |" in report.search_table([run], {})
 
 
 def test_search_table_marks_runs_validated_with_a_self_ensemble(tmp_path):

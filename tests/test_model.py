@@ -427,3 +427,46 @@ def test_a_model_file_without_a_recipe_of_colours_loads_without_color_augment(mo
     model.recipe["color_augment"] = True
     model.load_pretrained_model(tmp_path / "old.pth")
     assert model.recipe["color_augment"] is False
+
+
+@pytest.mark.parametrize("power", [0.0, 2.0])
+def test_noise_weighting_descends_the_weighted_mean_of_each_images_error(model, monkeypatch, power):
+    """The gradients of one step are autograd's of mean_n w_n mse_n, w_n = (25/255 / sigma_hat_n) ** power."""
+    from Miniproject_2.others.denoiser.weighting import noise_weights
+    from others.twin import twin_of
+    model.configure({"name": "unet", "widths": [4, 6]}, augment=False, color_augment=False, batch_size=4,
+                    noise_weighting=power)
+    g = torch.Generator().manual_seed(3)
+    clean = torch.rand(4, 3, 16, 16, generator=g) * 200 + 20
+    level = torch.tensor([3.0, 10.0, 25.0, 50.0]).view(-1, 1, 1, 1)
+    x, y = ((clean + level * torch.randn(clean.shape, generator=g)).clamp(0, 255) for _ in range(2))
+    twin = twin_of(model.net, model.architecture)
+    captured = []
+    monkeypatch.setattr(model.optimizer, "step", lambda: captured.append([gr.clone() for _, gr in model.net.param()]))
+    model.train(x, y, 1)
+    with torch.enable_grad():
+        errors = (twin(x / 255) - y / 255).pow(2).flatten(1).mean(1)
+        weights = noise_weights(x / 255, y / 255, power).flatten()
+        (weights * errors).mean().backward()
+    assert len(captured) == 1
+    for (name, p), grad in zip(twin.named_parameters(), captured[0]):
+        torch.testing.assert_close(grad, p.grad, rtol=1e-4, atol=1e-6, msg=name)
+    assert power == 0 or weights.max() / weights.min() > 50  # the levels are weighted differently
+
+
+@pytest.mark.parametrize("power", [0.0, 1.5])
+def test_a_loaded_model_takes_noise_weighting_from_its_file(model, tmp_path, power):
+    model.configure({"name": "unet", "widths": [4, 6]}, noise_weighting=power)
+    model.save(tmp_path / "m.pth")
+    loaded = Model()
+    loaded.recipe["noise_weighting"] = 3.0
+    loaded.load_pretrained_model(tmp_path / "m.pth")
+    assert loaded.recipe["noise_weighting"] == power
+
+
+def test_a_model_file_without_noise_weighting_loads_with_none(model, tmp_path):
+    from Miniproject_2.others.denoiser import serialization
+    serialization.save(tmp_path / "old.pth", model.architecture, model.net.state_dict(), {"recipe": {"lr": 1e-3}})
+    model.recipe["noise_weighting"] = 2.0
+    model.load_pretrained_model(tmp_path / "old.pth")
+    assert model.recipe["noise_weighting"] == 0.0

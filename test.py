@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from others import standin, threads  # noqa: E402
 from others.import_rule import violations  # noqa: E402
+from others.options import thread_count  # noqa: E402
 from others.metrics import psnr, validation_psnr  # noqa: E402
 from others.rehearsal import one_epoch  # noqa: E402
 
@@ -203,11 +204,10 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help=f"use {QUICK_TRAIN} training pairs and {QUICK_VAL} validation images, and start the "
                              "training check from an untrained model")
-    parser.add_argument("--threads", type=int, help="CPU threads, fixed (default: chosen by measurement from the cores "
-                                                    "other programs leave free, others/threads.py)")
+    parser.add_argument("--threads", type=thread_count,
+                        help="CPU threads, fixed (default: chosen by measurement from the cores other programs leave "
+                             "free, others/threads.py)")
     args = parser.parse_args(argv)
-    if args.threads is not None and args.threads < 1:
-        parser.error(f"--threads must be at least 1, got {args.threads}")
     args.project_path = args.project_path.resolve()
     if not (args.project_path / "Miniproject_2").is_dir():
         parser.error(f"{args.project_path} has no Miniproject_2/ folder; pass the folder that holds it with -p")

@@ -159,8 +159,9 @@ class Model:
         net.load_state_dict({name: own[name].new_tensor(values).view(shape) for name, (shape, values) in tensors.items()})
         # Negatives in predict's ensemble (and in fine-tuning) only for a network trained on them.
         recipe = meta.get("recipe") if isinstance(meta, dict) else None
-        self.recipe["color_augment"] = isinstance(recipe, dict) and recipe.get("color_augment") is True
-        power = recipe.get("noise_weighting") if isinstance(recipe, dict) else None
+        recipe = recipe if isinstance(recipe, dict) else {}
+        self.recipe["color_augment"] = recipe.get("color_augment") is True
+        power = recipe.get("noise_weighting")
         self.recipe["noise_weighting"] = float(power) if isinstance(power, (int, float)) else 0.0
         self._use(architecture, net, self.recipe["finetune_lr"])
         self._average = True

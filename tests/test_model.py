@@ -424,9 +424,9 @@ def test_a_loaded_model_takes_color_augment_from_its_file(model, tmp_path, color
 def test_a_model_file_without_a_recipe_of_colours_loads_without_color_augment(model, tmp_path, meta):
     from Miniproject_2.others.denoiser import serialization
     serialization.save(tmp_path / "old.pth", model.architecture, model.net.state_dict(), meta)
-    model.recipe["color_augment"] = True
+    model.recipe.update(color_augment=True, noise_weighting=2.0)
     model.load_pretrained_model(tmp_path / "old.pth")
-    assert model.recipe["color_augment"] is False
+    assert model.recipe["color_augment"] is False and model.recipe["noise_weighting"] == 0.0
 
 
 @pytest.mark.parametrize("power", [0.0, 2.0])
